@@ -1,0 +1,53 @@
+"""The channel-free answer: sentences with their source numbers, the numbered sources, the passages.
+
+Rendering for a channel (plain text, JSON, Telegram HTML) lives in the render modules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from embeddings.models import Hit
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Source number `n` of an answer: the article, and the chunk and sentence(s) quoted from it."""
+
+    n: int
+    article_id: str
+    chunk_id: str
+    title: str | None
+    publisher: str | None
+    published: datetime | None
+    url: str | None
+    source: str
+    quote: str
+
+
+@dataclass(frozen=True)
+class AnswerSentence:
+    """A sentence of the answer, taken from source `n`."""
+
+    text: str
+    n: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer. Invariants: every sentence's `n` is a citation's `n`; every citation is used; citation
+    numbers run 1..N in order of first use. When `abstained`, `sentences` and `citations` are empty and
+    `closest` lists the nearest sources found, if any."""
+
+    question: str
+    sentences: tuple[AnswerSentence, ...]
+    citations: tuple[Citation, ...]
+    passages: tuple[Hit, ...]
+    abstained: bool
+    closest: tuple[Citation, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """The answer as one string, each sentence followed by its `[n]`."""
+        return " ".join(f"{s.text} [{s.n}]" for s in self.sentences)
