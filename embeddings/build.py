@@ -1,0 +1,630 @@
+"""Build and update an index directory, atomically (layout in `embeddings.manifest`).
+
+`build_index` reads files (via `corpus.read.read_paths`), chunks, embeds and writes a new generation;
+`update_index` does the same but copies the current generation, embeds only new and changed articles,
+deletes removed ones and keeps every other vector as it is. Either way the new generation becomes current
+only when complete, by replacing `manifest.json` atomically; a crash, Ctrl-C or `kill -9` at any point
+leaves the previous index whole and answering, and the next build removes the half-written directory.
+
+An article counts as changed when what is embedded changes: its text, title or publication day, or the
+chunking settings. Other metadata (source, url, publisher, byline) is updated in place without
+re-embedding.
+
+Not handled: two machines building into one shared network directory (the lock is a local `flock`).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import logging
+import os
+import secrets
+import shutil
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from corpus.chunk import (
+    CHUNKER_VERSION,
+    DEFAULT_MAX_TOKENS,
+    DEFAULT_OVERLAP_TOKENS,
+    CountTokens,
+    chunk_article,
+    embedding_text,
+)
+from corpus.models import Article, Chunk, CorpusBatch, DuplicateNote, SkippedFile
+from embeddings.ann import IndexKind, build_vector_index
+from embeddings.encoder import Encoder
+from embeddings.errors import IndexCorrupt, IndexError_, IndexMismatch, IndexNotFound
+from embeddings.manifest import (
+    DB_NAME,
+    FAISS_NAME,
+    FORMAT_VERSION,
+    GENERATION_PREFIX,
+    IDS_NAME,
+    LOCK_NAME,
+    MANIFEST_NAME,
+    TEMP_PREFIX,
+    VECTORS_NAME,
+    Manifest,
+    fsync_dir,
+    generation_dir,
+    read_manifest,
+    write_atomic,
+)
+from embeddings.store import Store
+from embeddings.tokens import counter_for
+
+logger = logging.getLogger(__name__)
+
+EMBED_BLOCK = 512  # texts handed to the encoder per call: big enough to batch well, small for progress
+
+
+class NothingToIndex(IndexError_):
+    """The given paths or articles hold no article to index; the existing index was left as it was."""
+
+
+@dataclass(frozen=True)
+class BuildProgress:
+    """A snapshot for a progress bar. `stage` is "reading", "chunking", "embedding", "writing" or "done"."""
+
+    stage: str
+    articles_total: int = 0
+    articles_done: int = 0
+    chunks_total: int = 0
+    chunks_embedded: int = 0
+    elapsed_s: float = 0.0
+
+    @property
+    def chunks_per_second(self) -> float:
+        return self.chunks_embedded / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build or update did. Counts are of articles unless named chunks."""
+
+    index_dir: Path
+    mode: str  # "build" or "update"
+    articles_read: int  # articles given (after reading files), duplicates included
+    articles_indexed: int  # articles in the index afterwards
+    articles_added: int
+    articles_changed: int
+    articles_removed: int
+    articles_unchanged: int
+    skipped: tuple[SkippedFile, ...]
+    duplicates: tuple[DuplicateNote, ...]
+    chunks_embedded: int
+    chunks_total: int  # chunks in the index afterwards
+    chunks_per_second: float  # chunks embedded per second of the whole run (read to publish)
+    elapsed_s: float
+    embed_s: float  # of which spent in the encoder
+    index_kind: str
+    corpus_fingerprint: str
+    generation: str
+    full_rebuild_reason: str | None = None  # an update that had to rebuild everything, and why
+    notes: tuple[str, ...] = field(default=())
+
+
+@dataclass
+class _Settings:
+    max_tokens: int
+    overlap_tokens: int
+    index_kind: IndexKind | None
+
+    def chunking(self) -> dict[str, Any]:
+        return {
+            "max_tokens": self.max_tokens,
+            "overlap_tokens": self.overlap_tokens,
+            "chunker_version": CHUNKER_VERSION,
+        }
+
+
+class _Clock:
+    def __init__(self, progress: Callable[[BuildProgress], None] | None) -> None:
+        self.started = time.perf_counter()
+        self.progress = progress
+        self.embed_s = 0.0
+
+    @property
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+    def report(self, stage: str, **counts: int) -> None:
+        if self.progress is not None:
+            self.progress(BuildProgress(stage=stage, elapsed_s=self.elapsed, **counts))
+
+
+# --- public API ---------------------------------------------------------------------------------------
+
+
+def build_index(
+    paths: Sequence[str | Path],
+    index_dir: Path,
+    encoder: Encoder,
+    progress: Callable[[BuildProgress], None] | None = None,
+    *,
+    index_kind: IndexKind | None = None,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    overlap_tokens: int = DEFAULT_OVERLAP_TOKENS,
+) -> BuildReport:
+    """Read every file under `paths` and build a fresh index in `index_dir`, replacing any old one."""
+    clock = _Clock(progress)
+    batch = _read(paths, clock)
+    return _run(
+        "build", batch, Path(index_dir), encoder, clock, _Settings(max_tokens, overlap_tokens, index_kind)
+    )
+
+
+def update_index(
+    paths: Sequence[str | Path],
+    index_dir: Path,
+    encoder: Encoder,
+    progress: Callable[[BuildProgress], None] | None = None,
+    *,
+    index_kind: IndexKind | None = None,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    overlap_tokens: int = DEFAULT_OVERLAP_TOKENS,
+) -> BuildReport:
+    """Bring `index_dir` in line with the files under `paths`: embed new and changed articles, delete
+    the ones no longer there, keep the rest. Builds from scratch when there is no usable index."""
+    clock = _Clock(progress)
+    batch = _read(paths, clock)
+    return _run(
+        "update", batch, Path(index_dir), encoder, clock, _Settings(max_tokens, overlap_tokens, index_kind)
+    )
+
+
+def build_index_from_articles(
+    articles: Sequence[Article],
+    index_dir: Path,
+    encoder: Encoder,
+    progress: Callable[[BuildProgress], None] | None = None,
+    *,
+    skipped: Sequence[SkippedFile] = (),
+    duplicates: Sequence[DuplicateNote] = (),
+    index_kind: IndexKind | None = None,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    overlap_tokens: int = DEFAULT_OVERLAP_TOKENS,
+) -> BuildReport:
+    """Build a fresh index from articles already read."""
+    batch = CorpusBatch(tuple(articles), tuple(skipped), tuple(duplicates))
+    return _run(
+        "build",
+        batch,
+        Path(index_dir),
+        encoder,
+        _Clock(progress),
+        _Settings(max_tokens, overlap_tokens, index_kind),
+    )
+
+
+def update_index_from_articles(
+    articles: Sequence[Article],
+    index_dir: Path,
+    encoder: Encoder,
+    progress: Callable[[BuildProgress], None] | None = None,
+    *,
+    skipped: Sequence[SkippedFile] = (),
+    duplicates: Sequence[DuplicateNote] = (),
+    index_kind: IndexKind | None = None,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    overlap_tokens: int = DEFAULT_OVERLAP_TOKENS,
+) -> BuildReport:
+    """Update `index_dir` to hold exactly `articles` (see `update_index`)."""
+    batch = CorpusBatch(tuple(articles), tuple(skipped), tuple(duplicates))
+    return _run(
+        "update",
+        batch,
+        Path(index_dir),
+        encoder,
+        _Clock(progress),
+        _Settings(max_tokens, overlap_tokens, index_kind),
+    )
+
+
+def embed_hash(article: Article, settings: dict[str, Any]) -> str:
+    """A hash of everything that decides an article's chunks and vectors (exact text, not normalised:
+    chunk offsets point into it)."""
+    parts = [
+        article.text,
+        article.title or "",
+        article.published.strftime("%Y-%m-%d") if article.published else "",
+        repr(sorted(settings.items())),
+    ]
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+# --- the run ------------------------------------------------------------------------------------------
+
+
+def _read(paths: Sequence[str | Path], clock: _Clock) -> CorpusBatch:
+    from corpus.read import read_paths
+
+    clock.report("reading")
+    batch: CorpusBatch = read_paths(paths)
+    clock.report("reading", articles_total=len(batch.articles), articles_done=len(batch.articles))
+    return batch
+
+
+@contextmanager
+def _locked(index_dir: Path) -> Iterator[None]:
+    """Hold the index directory's build lock (released by the OS if the process dies)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / LOCK_NAME, "a+") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            logger.info("waiting for another build of %s to finish", index_dir)
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _current_generation(index_dir: Path) -> str | None:
+    try:
+        return Manifest.from_json((index_dir / MANIFEST_NAME).read_text(encoding="utf-8")).generation
+    except (OSError, ValueError, TypeError, UnicodeDecodeError):
+        return None
+
+
+def clean_stale(index_dir: Path) -> list[Path]:
+    """Remove what crashed or superseded builds left behind. Call with the build lock held."""
+    current = _current_generation(index_dir)
+    removed: list[Path] = []
+    for entry in index_dir.iterdir():
+        stale = entry.name.startswith(TEMP_PREFIX) or (
+            entry.name.startswith(GENERATION_PREFIX) and entry.name != current
+        )
+        stale = stale or (entry.name.startswith(MANIFEST_NAME + ".") and entry.name.endswith(".tmp"))
+        if not stale:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        removed.append(entry)
+    if removed:
+        logger.info("removed %d leftover(s) of earlier builds in %s", len(removed), index_dir)
+    return removed
+
+
+def _run(
+    mode: str, batch: CorpusBatch, index_dir: Path, encoder: Encoder, clock: _Clock, settings: _Settings
+) -> BuildReport:
+    counter = counter_for(encoder)
+    with _locked(index_dir):
+        clean_stale(index_dir)
+        previous: Manifest | None = None
+        reason: str | None = None
+        if mode == "update":
+            previous, reason = _usable_previous(index_dir, encoder, settings)
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{os.getpid()}-{secrets.token_hex(3)}"
+        temp = index_dir / f"{TEMP_PREFIX}{stamp}"
+        temp.mkdir()
+        try:
+            report = _write_generation(
+                mode,
+                batch,
+                index_dir,
+                temp,
+                GENERATION_PREFIX + stamp,
+                encoder,
+                counter,
+                clock,
+                settings,
+                previous,
+            )
+        except BaseException:
+            shutil.rmtree(temp, ignore_errors=True)
+            raise
+    if reason is not None:
+        report = _with_reason(report, reason)
+    clock.report(
+        "done",
+        articles_total=report.articles_indexed,
+        articles_done=report.articles_indexed,
+        chunks_total=report.chunks_embedded,
+        chunks_embedded=report.chunks_embedded,
+    )
+    return report
+
+
+def _with_reason(report: BuildReport, reason: str) -> BuildReport:
+    from dataclasses import replace
+
+    return replace(report, full_rebuild_reason=reason)
+
+
+def _usable_previous(
+    index_dir: Path, encoder: Encoder, settings: _Settings
+) -> tuple[Manifest | None, str | None]:
+    """The current manifest if an update can build on it, else None and why a full build is needed."""
+    try:
+        manifest = read_manifest(index_dir)
+    except IndexNotFound:
+        return None, "there was no index yet"
+    except (IndexCorrupt, IndexMismatch) as exc:
+        return None, f"the old index could not be used ({exc})"
+    if manifest.model != encoder.name or manifest.dim != encoder.dim:
+        return None, f"the old index was built with {manifest.model} ({manifest.dim}-d)"
+    if manifest.chunking != settings.chunking():
+        return None, "the chunking settings changed"
+    return manifest, None
+
+
+def _unique(
+    articles: Sequence[Article], source_notes: Sequence[DuplicateNote]
+) -> tuple[list[Article], list[DuplicateNote]]:
+    seen: dict[str, Article] = {}
+    duplicates = list(source_notes)
+    for article in articles:
+        if article.id in seen:
+            duplicates.append(DuplicateNote(article.source, article.id, "id"))
+            continue
+        seen[article.id] = article
+    return list(seen.values()), duplicates
+
+
+@dataclass
+class _Planned:
+    article: Article
+    hash: str
+    chunks: list[Chunk]
+
+
+def _plan(
+    articles: Sequence[Article], counter: CountTokens, settings: _Settings, clock: _Clock
+) -> tuple[list[_Planned], list[SkippedFile]]:
+    planned: list[_Planned] = []
+    skipped: list[SkippedFile] = []
+    chunking = settings.chunking()
+    for done, article in enumerate(articles, 1):
+        try:
+            chunks = chunk_article(article, settings.max_tokens, settings.overlap_tokens, counter)
+        except ValueError as exc:
+            skipped.append(SkippedFile(article.source, f"could not be chunked: {exc}"))
+            continue
+        if not chunks:
+            skipped.append(SkippedFile(article.source, "no text to index"))
+            continue
+        planned.append(_Planned(article, embed_hash(article, chunking), chunks))
+        if done % 200 == 0:
+            clock.report("chunking", articles_total=len(articles), articles_done=done)
+    return planned, skipped
+
+
+def _write_generation(
+    mode: str,
+    batch: CorpusBatch,
+    index_dir: Path,
+    temp: Path,
+    generation: str,
+    encoder: Encoder,
+    counter: CountTokens,
+    clock: _Clock,
+    settings: _Settings,
+    previous: Manifest | None,
+) -> BuildReport:
+    articles, duplicates = _unique(batch.articles, batch.duplicates)
+    chunking = settings.chunking()
+    if not articles:
+        raise NothingToIndex(f"no article to index was found; the index at {index_dir} was left as it was")
+
+    db_path = temp / DB_NAME
+    old_vectors: npt.NDArray[np.float32] | None = None
+    old_ids: npt.NDArray[np.int64] | None = None
+    removed_pks: list[int] = []
+    added = changed = removed = unchanged = 0
+    if previous is not None:
+        old_dir = generation_dir(index_dir, previous)
+        shutil.copyfile(old_dir / DB_NAME, db_path)
+        store = Store.open_for_update(db_path)
+        old_vectors = np.load(old_dir / VECTORS_NAME)
+        old_ids = np.load(old_dir / IDS_NAME)
+        stored = store.stored_articles()
+    else:
+        store = Store.create(db_path)
+        stored = {}
+
+    try:
+        # Decide what to embed: everything for a build; new and changed articles for an update.
+        to_embed: list[Article] = []
+        kept: list[Article] = []
+        new_ids = set()
+        for article in articles:
+            new_ids.add(article.id)
+            old = stored.get(article.id)
+            if old is None:
+                to_embed.append(article)
+                added += 1
+            elif old.content_hash == embed_hash(article, chunking):
+                kept.append(article)
+                unchanged += 1
+            else:
+                to_embed.append(article)
+                changed += 1
+        planned, skipped = _plan(to_embed, counter, settings, clock)
+        # An article that gave no chunks is not indexed; a changed one that no longer chunks is removed
+        # rather than kept stale.
+        planned_ids = {item.article.id for item in planned}
+        for article in to_embed:
+            if article.id not in planned_ids:
+                if article.id in stored:
+                    changed -= 1
+                    removed += 1
+                else:
+                    added -= 1
+
+        with store.transaction():
+            for article in kept:
+                store.update_article_meta(article)
+            for article_id in stored:
+                if article_id not in new_ids:
+                    removed_pks.extend(store.delete_article(article_id))
+                    removed += 1
+            for article in to_embed:
+                if article.id in stored:
+                    removed_pks.extend(store.delete_article(article.id))
+            pks: list[int] = []
+            texts: list[str] = []
+            for item in planned:
+                article_pk = store.add_article(item.article, item.hash)
+                pks.extend(store.add_chunks(article_pk, item.article.title, item.chunks))
+                texts.extend(embedding_text(item.article, c) for c in item.chunks)
+
+        new_vectors = _embed(texts, encoder, clock)
+        if old_vectors is not None and old_ids is not None:
+            keep = ~np.isin(old_ids, np.asarray(removed_pks, dtype=np.int64))
+            vectors = np.concatenate([old_vectors[keep], new_vectors])
+            ids = np.concatenate([old_ids[keep], np.asarray(pks, dtype=np.int64)])
+        else:
+            vectors = new_vectors
+            ids = np.asarray(pks, dtype=np.int64)
+        ids = ids.astype(np.int64)
+
+        clock.report("writing", chunks_total=len(texts), chunks_embedded=len(texts))
+        n_articles = store.count_articles()
+        n_chunks = store.count_chunks()
+        if n_articles == 0:
+            raise NothingToIndex(
+                f"none of the articles could be indexed; the index at {index_dir} was left as it was"
+            )
+        if n_chunks != len(ids):
+            raise RuntimeError(f"index inconsistent: {n_chunks} chunks stored but {len(ids)} vectors")
+        fingerprint = _fingerprint(store)
+        store.optimize()
+    finally:
+        store.close()
+
+    index = build_vector_index(vectors, ids, settings.index_kind)
+    kind = _kind_name(settings.index_kind, len(ids))
+    _save_arrays(temp, vectors, ids, index)
+    _fsync_file(db_path)
+
+    files = {name: (temp / name).stat().st_size for name in (DB_NAME, VECTORS_NAME, IDS_NAME, FAISS_NAME)}
+    manifest = Manifest(
+        format_version=FORMAT_VERSION,
+        model=encoder.name,
+        dim=encoder.dim,
+        articles=n_articles,
+        chunks=n_chunks,
+        corpus_fingerprint=fingerprint,
+        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        index_kind=kind,
+        generation=generation,
+        chunking=chunking,
+        model_path=_model_path(encoder),
+        files=files,
+    )
+    _publish(index_dir, temp, generation, manifest)
+    elapsed = clock.elapsed
+    embedded = len(texts)
+    return BuildReport(
+        index_dir=index_dir,
+        mode=mode,
+        articles_read=len(batch.articles),
+        articles_indexed=n_articles,
+        articles_added=added,
+        articles_changed=changed,
+        articles_removed=removed,
+        articles_unchanged=unchanged,
+        skipped=tuple(batch.skipped) + tuple(skipped),
+        duplicates=tuple(duplicates),
+        chunks_embedded=embedded,
+        chunks_total=n_chunks,
+        chunks_per_second=embedded / elapsed if elapsed > 0 else 0.0,
+        elapsed_s=elapsed,
+        embed_s=clock.embed_s,
+        index_kind=kind,
+        corpus_fingerprint=fingerprint,
+        generation=generation,
+    )
+
+
+def _embed(texts: list[str], encoder: Encoder, clock: _Clock) -> npt.NDArray[np.float32]:
+    """Encode in blocks of similar length (less padding per batch), reporting progress per block."""
+    vectors = np.zeros((len(texts), encoder.dim), dtype=np.float32)
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
+    done = 0
+    clock.report("embedding", chunks_total=len(texts), chunks_embedded=0)
+    for start in range(0, len(order), EMBED_BLOCK):
+        block = order[start : start + EMBED_BLOCK]
+        began = time.perf_counter()
+        encoded = encoder.encode_passages([texts[i] for i in block])
+        clock.embed_s += time.perf_counter() - began
+        encoded = np.asarray(encoded, dtype=np.float32)
+        if encoded.shape != (len(block), encoder.dim):
+            raise ValueError(
+                f"encoder {encoder.name} returned vectors of shape {encoded.shape}, "
+                f"expected {(len(block), encoder.dim)}"
+            )
+        vectors[block] = encoded
+        done += len(block)
+        clock.report("embedding", chunks_total=len(texts), chunks_embedded=done)
+    return vectors
+
+
+def _fingerprint(store: Store) -> str:
+    digest = hashlib.sha256()
+    for article_id, stored in sorted(store.stored_articles().items()):
+        digest.update(f"{article_id}:{stored.content_hash}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def _kind_name(asked: IndexKind | None, n: int) -> str:
+    if asked is not None:
+        return asked
+    from embeddings.ann import choose_kind
+
+    return choose_kind(n)
+
+
+def _model_path(encoder: Encoder) -> str | None:
+    path = getattr(encoder, "model_path", None)
+    return str(path) if path else None
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _save_arrays(
+    directory: Path, vectors: npt.NDArray[np.float32], ids: npt.NDArray[np.int64], index: Any
+) -> None:
+    import faiss
+
+    for name, array in ((VECTORS_NAME, vectors), (IDS_NAME, ids)):
+        with open(directory / name, "wb") as handle:
+            np.save(handle, np.ascontiguousarray(array))
+            handle.flush()
+            os.fsync(handle.fileno())
+    faiss.write_index(index, str(directory / FAISS_NAME))
+    _fsync_file(directory / FAISS_NAME)
+
+
+def _publish(index_dir: Path, temp: Path, generation: str, manifest: Manifest) -> None:
+    """Make the finished `temp` directory the current generation: rename it, then swap the manifest."""
+    with open(temp / MANIFEST_NAME, "w", encoding="utf-8") as handle:
+        handle.write(manifest.to_json())
+        handle.flush()
+        os.fsync(handle.fileno())
+    fsync_dir(temp)
+    old = _current_generation(index_dir)
+    os.rename(temp, index_dir / generation)
+    fsync_dir(index_dir)
+    write_atomic(index_dir / MANIFEST_NAME, manifest.to_json())
+    # Readers that opened the old generation keep their open files (POSIX); new readers see the new one.
+    if old and old != generation:
+        shutil.rmtree(index_dir / old, ignore_errors=True)

@@ -1,0 +1,500 @@
+"""Hybrid retrieval over an index directory: dense (FAISS) and keyword (FTS5 BM25) candidates, fused, then
+diversified so that one long article cannot fill every slot.
+
+Fusion (measured in `benchmarks/retrieval.py`): every candidate from either list gets both scores — the
+exact cosine from the stored vectors and its BM25 score (0 when it shares no query word) — each scaled to
+[0, 1] over the candidates, then combined convexly. Plain reciprocal-rank fusion is kept for comparison.
+
+User text never reaches FTS5 syntax: the query is cut into words, each word quoted, and the words joined
+with OR (BM25 ranks chunks that match more and rarer words higher); stop words are dropped unless the
+query has nothing else.
+
+Not handled: CJK word segmentation for keyword search (see `embeddings.store`); typo tolerance.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from corpus.models import Chunk
+from embeddings.encoder import DEFAULT_MODEL, Encoder, SentenceTransformerEncoder
+from embeddings.errors import IndexCorrupt, IndexMismatch
+from embeddings.manifest import (
+    DB_NAME,
+    FAISS_NAME,
+    IDS_NAME,
+    VECTORS_NAME,
+    Manifest,
+    build_hint,
+    generation_dir,
+    read_manifest,
+)
+from embeddings.models import ArticleMeta, Hit
+from embeddings.store import Store
+
+logger = logging.getLogger(__name__)
+
+MAX_QUERY_CHARS = 2000  # longer input is cut: a question, not a document
+MAX_QUERY_TERMS = 48
+EXACT_FILTER_LIMIT = 200_000  # date-filtered dense search scans the allowed vectors exactly up to this many
+
+_STOP_WORDS_TEXT = """
+a about above after again against all am an and any are aren't as at be because been before being below
+between both but by can could did do does doing down during each few for from further had has have
+having he her here hers herself him himself his how i if in into is it its itself just let me more most
+my myself no nor not of off on once only or other ought our ours ourselves out over own same she should
+so some such than that the their theirs them themselves then there these they this those through to too
+under until up very was we were what when where which while who whom why will with would you your yours
+yourself yourselves s t d ll m re ve also may might must shall
+"""
+STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
+
+_WORD = re.compile(r"(?:\w|[\u0300-\u036f\u0900-\u0dff])+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class FusionConfig:
+    """How candidates are gathered, fused and diversified.
+
+    `method`: "hybrid" (convex combination of scaled scores), "rrf" (reciprocal-rank fusion),
+    "dense" or "keyword" (one list only; for comparison).
+    """
+
+    method: str = "hybrid"
+    dense_weight: float = 0.5
+    dense_candidates: int = 100
+    keyword_candidates: int = 100
+    rrf_k: int = 60
+    max_per_article: int = 2
+
+    def __post_init__(self) -> None:
+        if self.method not in ("hybrid", "rrf", "dense", "keyword"):
+            raise ValueError(f"unknown fusion method {self.method!r}")
+        if not 0.0 <= self.dense_weight <= 1.0:
+            raise ValueError("dense_weight must be between 0 and 1")
+        if self.dense_candidates < 1 or self.keyword_candidates < 1:
+            raise ValueError("candidate counts must be positive")
+        if self.max_per_article < 1:
+            raise ValueError("max_per_article must be at least 1")
+
+
+DEFAULT_FUSION = FusionConfig()
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    index_dir: Path
+    articles: int
+    chunks: int
+    publishers: tuple[str, ...]
+    first_published: datetime | None
+    last_published: datetime | None
+    model: str
+    dim: int
+    index_kind: str
+    built_at: str
+    format_version: int
+    corpus_fingerprint: str
+    generation: str
+    chunking: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A fused candidate before it is turned into a Hit."""
+
+    pk: int
+    score: float
+    dense: float | None
+    keyword: float | None
+
+
+# --- query processing -----------------------------------------------------------------------------
+
+
+def clean_query(text: str) -> str:
+    """Control characters out, white space collapsed, length capped."""
+    text = "".join(ch if ch.isprintable() else " " for ch in text[: MAX_QUERY_CHARS * 2])
+    return re.sub(r"\s+", " ", text).strip()[:MAX_QUERY_CHARS]
+
+
+def query_terms(text: str) -> list[str]:
+    """The query's words for keyword search: lower-cased, de-duplicated, stop words dropped unless
+    nothing else is left."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    content = [w for w in words if w not in STOP_WORDS]
+    chosen = content or words
+    seen: dict[str, None] = {}
+    for word in chosen:
+        seen.setdefault(word, None)
+    return list(seen)[:MAX_QUERY_TERMS]
+
+
+def fts_query(text: str) -> str:
+    """A safe FTS5 MATCH expression for user text: each word a quoted string, joined by OR.
+
+    Quoting makes every character literal to FTS5 (operators, `NEAR`, `*`, `^`, column filters), and
+    doubled quotes escape quotes; the tokenizer then splits each quoted string into its own tokens.
+    """
+    return " OR ".join('"' + term.replace('"', '""') + '"' for term in query_terms(text))
+
+
+# --- fusion (pure functions) -----------------------------------------------------------------------
+
+
+def _scale(values: dict[int, float]) -> dict[int, float]:
+    """Min-max scaled to [0, 1] over the candidates (all equal -> all 1)."""
+    if not values:
+        return {}
+    low = min(values.values())
+    high = max(values.values())
+    if high - low <= 1e-12:
+        return {pk: 1.0 for pk in values}
+    return {pk: (v - low) / (high - low) for pk, v in values.items()}
+
+
+def fuse_convex(dense: dict[int, float], keyword: dict[int, float], dense_weight: float) -> list[Scored]:
+    """Convex combination of min-max scaled dense and keyword scores over the union of candidates.
+
+    `dense` must score every candidate; `keyword` holds the candidates matching the query words (others
+    count as 0)."""
+    candidates = set(dense) | set(keyword)
+    full_keyword = {pk: keyword.get(pk, 0.0) for pk in candidates}
+    scaled_dense = _scale({pk: dense.get(pk, 0.0) for pk in candidates})
+    top_keyword = max(full_keyword.values(), default=0.0)
+    scaled_keyword = {pk: (v / top_keyword if top_keyword > 0 else 0.0) for pk, v in full_keyword.items()}
+    fused = [
+        Scored(
+            pk,
+            dense_weight * scaled_dense[pk] + (1.0 - dense_weight) * scaled_keyword[pk],
+            dense.get(pk),
+            keyword.get(pk),
+        )
+        for pk in candidates
+    ]
+    fused.sort(key=lambda s: (-s.score, s.pk))
+    return fused
+
+
+def fuse_rrf(
+    dense_ranked: Sequence[tuple[int, float]], keyword_ranked: Sequence[tuple[int, float]], k: int = 60
+) -> list[Scored]:
+    """Reciprocal-rank fusion: sum of 1 / (k + rank) over the lists a candidate appears in."""
+    scores: dict[int, float] = {}
+    dense = dict(dense_ranked)
+    keyword = dict(keyword_ranked)
+    for ranked in (dense_ranked, keyword_ranked):
+        for rank, (pk, _) in enumerate(ranked, 1):
+            scores[pk] = scores.get(pk, 0.0) + 1.0 / (k + rank)
+    fused = [Scored(pk, s, dense.get(pk), keyword.get(pk)) for pk, s in scores.items()]
+    fused.sort(key=lambda s: (-s.score, s.pk))
+    return fused
+
+
+def diversify(
+    ranked: Sequence[Scored], article_of: dict[int, int], k: int, max_per_article: int
+) -> list[Scored]:
+    """The first `k` of `ranked` with at most `max_per_article` chunks from any one article; if that
+    leaves fewer than `k`, the skipped ones fill the rest in order."""
+    chosen: list[Scored] = []
+    spare: list[Scored] = []
+    per_article: dict[int, int] = {}
+    for item in ranked:
+        article = article_of.get(item.pk, -item.pk)
+        if per_article.get(article, 0) >= max_per_article:
+            spare.append(item)
+            continue
+        per_article[article] = per_article.get(article, 0) + 1
+        chosen.append(item)
+        if len(chosen) == k:
+            return chosen
+    return chosen + spare[: k - len(chosen)]
+
+
+# --- the searcher -----------------------------------------------------------------------------------
+
+
+class Searcher:
+    """An open index generation. Thread-safe: SQLite behind a lock, FAISS and the vectors read-only.
+
+    A searcher keeps answering from the generation it opened even after a rebuild replaces it (its files
+    stay open); open a new one to see the new generation.
+    """
+
+    def __init__(
+        self,
+        index_dir: Path,
+        manifest: Manifest,
+        store: Store,
+        index: Any,
+        vectors: npt.NDArray[np.float32],
+        ids: npt.NDArray[np.int64],
+        encoder: Encoder,
+        fusion: FusionConfig = DEFAULT_FUSION,
+    ) -> None:
+        self.index_dir = index_dir
+        self.manifest = manifest
+        self.store = store
+        self.index = index
+        self.vectors = vectors
+        self.ids = ids
+        self.encoder = encoder
+        self.fusion = fusion
+        self._faiss_lock = threading.Lock()
+
+    # --- opening ------------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, index_dir: Path, encoder: Encoder | None = None) -> Searcher:
+        """Open the current generation of `index_dir`.
+
+        Raises IndexNotFound, IndexCorrupt or IndexMismatch (another model, dimension or format version),
+        each with what to run. With no encoder, the model named by the manifest is loaded on first query.
+        """
+        index_dir = Path(index_dir)
+        for attempt in range(3):
+            manifest = read_manifest(index_dir)
+            try:
+                return cls._open_generation(index_dir, manifest, encoder)
+            except IndexCorrupt:
+                # A build may have replaced the generation between reading the manifest and opening its
+                # files: try again with the new manifest; otherwise the index really is damaged.
+                if attempt == 2 or read_manifest(index_dir).generation == manifest.generation:
+                    raise
+        raise AssertionError("unreachable")
+
+    @classmethod
+    def _open_generation(cls, index_dir: Path, manifest: Manifest, encoder: Encoder | None) -> Searcher:
+        hint = build_hint(index_dir)
+        encoder = _encoder_for(index_dir, manifest, encoder)
+        directory = generation_dir(index_dir, manifest)
+        store: Store | None = None
+        try:
+            import faiss
+
+            from embeddings.ann import configure_for_search
+
+            store = Store.open_readonly(directory / DB_NAME)
+            store.check()
+            ids = np.load(directory / IDS_NAME)
+            vectors = np.load(directory / VECTORS_NAME, mmap_mode="r")
+            index = faiss.read_index(str(directory / FAISS_NAME))
+            configure_for_search(index)
+            consistent = (
+                ids.ndim == 1
+                and vectors.ndim == 2
+                and len(ids) == len(vectors) == index.ntotal == manifest.chunks
+                and vectors.shape[1] == manifest.dim == index.d
+            )
+            if not consistent:
+                raise IndexCorrupt(f"the index at {index_dir} is inconsistent (counts differ); {hint}")
+        except IndexCorrupt:
+            if store is not None:
+                store.close()
+            raise
+        except (OSError, ValueError, RuntimeError, Exception) as exc:
+            if store is not None:
+                store.close()
+            raise IndexCorrupt(f"the index at {index_dir} cannot be read ({exc}); {hint}") from exc
+        return cls(index_dir, manifest, store, index, vectors, ids.astype(np.int64, copy=False), encoder)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Searcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- searching ----------------------------------------------------------------------------------
+
+    def search(
+        self, query: str, k: int = 10, since: date | None = None, until: date | None = None
+    ) -> list[Hit]:
+        """The `k` best chunks for `query`, fused and diversified, optionally only from articles
+        published on days in [since, until]. Empty or unsearchable input gives no hits."""
+        text = clean_query(query)
+        if not text or k <= 0:
+            return []
+        vector = self.encode_query(text)
+        return self.search_with_vector(text, vector, k, since, until)
+
+    def encode_query(self, text: str) -> npt.NDArray[np.float32]:
+        vectors = self.encoder.encode_queries([text])
+        return np.asarray(vectors, dtype=np.float32).reshape(-1)
+
+    def search_with_vector(
+        self,
+        query: str,
+        vector: npt.NDArray[np.float32],
+        k: int = 10,
+        since: date | None = None,
+        until: date | None = None,
+        fusion: FusionConfig | None = None,
+    ) -> list[Hit]:
+        """`search` with the query already encoded (batch evaluation; a lighter query encoder)."""
+        ranked = self.rank(query, vector, k, since, until, fusion)
+        return self.hits(ranked)
+
+    def rank(
+        self,
+        query: str,
+        vector: npt.NDArray[np.float32],
+        k: int = 10,
+        since: date | None = None,
+        until: date | None = None,
+        fusion: FusionConfig | None = None,
+    ) -> list[Scored]:
+        config = fusion or self.fusion
+        if k <= 0 or len(self.ids) == 0:
+            return []
+        query = clean_query(query)
+        allowed = None
+        if since is not None or until is not None:
+            allowed = np.asarray(self.store.chunk_pks_between(since, until), dtype=np.int64)
+            if len(allowed) == 0:
+                return []
+        match = fts_query(query)
+        dense_ranked: list[tuple[int, float]] = []
+        keyword_ranked: list[tuple[int, float]] = []
+        if config.method != "keyword":
+            dense_ranked = self.dense_search(vector, max(config.dense_candidates, k), allowed)
+        if config.method != "dense":
+            keyword_ranked = self.store.keyword_search(match, max(config.keyword_candidates, k), since, until)
+
+        if config.method == "dense":
+            fused = [Scored(pk, s, s, None) for pk, s in dense_ranked]
+        elif config.method == "keyword":
+            fused = [Scored(pk, s, None, s) for pk, s in keyword_ranked]
+        elif config.method == "rrf":
+            fused = fuse_rrf(dense_ranked, keyword_ranked, config.rrf_k)
+        else:
+            dense = dict(dense_ranked)
+            keyword = dict(keyword_ranked)
+            only_keyword = [pk for pk in keyword if pk not in dense]
+            dense.update(self.dense_scores(vector, only_keyword))
+            only_dense = [pk for pk in dense if pk not in keyword]
+            if match and only_dense:
+                keyword.update(self.store.keyword_search(match, len(only_dense), within=only_dense))
+            fused = fuse_convex(dense, keyword, config.dense_weight)
+        article_of = self.store.article_pks(s.pk for s in fused[: max(4 * k, 50)])
+        return diversify(fused, article_of, k, config.max_per_article)
+
+    def hits(self, ranked: Sequence[Scored]) -> list[Hit]:
+        rows = self.store.chunks(s.pk for s in ranked)
+        hits: list[Hit] = []
+        for item in ranked:
+            row = rows.get(item.pk)
+            if row is None:
+                continue
+            chunk, article = row
+            hits.append(Hit(chunk, article, len(hits) + 1, item.score, item.dense, item.keyword))
+        return hits
+
+    def dense_search(
+        self, vector: npt.NDArray[np.float32], n: int, allowed: npt.NDArray[np.int64] | None = None
+    ) -> list[tuple[int, float]]:
+        """(chunk row id, cosine) of the `n` nearest chunks, optionally among `allowed` row ids only."""
+        query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
+        if allowed is not None and len(allowed) <= EXACT_FILTER_LIMIT:
+            scores = self.dense_scores(query[0], allowed.tolist())
+            return sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:n]
+        n = min(n, len(self.ids))
+        params = None
+        if allowed is not None:
+            import faiss
+
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))  # type: ignore[call-arg]
+        with self._faiss_lock:  # search-time knobs are per index object; keep calls serial and simple
+            if params is not None:
+                distances, labels = self.index.search(query, n, params=params)
+            else:
+                distances, labels = self.index.search(query, n)
+        return [(int(pk), float(s)) for pk, s in zip(labels[0], distances[0], strict=True) if pk >= 0]
+
+    def dense_scores(self, vector: npt.NDArray[np.float32], pks: Sequence[int]) -> dict[int, float]:
+        """Exact cosine of the query with the stored vectors of these chunks."""
+        if len(pks) == 0:
+            return {}
+        wanted = np.asarray(pks, dtype=np.int64)
+        positions = np.searchsorted(self.ids, wanted)
+        positions = np.clip(positions, 0, len(self.ids) - 1)
+        found = self.ids[positions] == wanted
+        order = np.argsort(positions[found])  # ascending positions read the memory map sequentially
+        rows = positions[found][order]
+        scores = np.asarray(self.vectors[rows], dtype=np.float32) @ np.asarray(
+            vector, dtype=np.float32
+        ).reshape(-1)
+        return {int(pk): float(s) for pk, s in zip(wanted[found][order], scores, strict=True)}
+
+    # --- the rest -----------------------------------------------------------------------------------
+
+    def chunks_of(self, article_id: str) -> list[Chunk]:
+        """All chunks of an article, in order (for showing context around a hit)."""
+        return self.store.article_chunks(article_id)
+
+    def stats(self) -> IndexStats:
+        first, last = self.store.published_range()
+        m = self.manifest
+        return IndexStats(
+            index_dir=self.index_dir,
+            articles=m.articles,
+            chunks=m.chunks,
+            publishers=tuple(self.store.publishers()),
+            first_published=first,
+            last_published=last,
+            model=m.model,
+            dim=m.dim,
+            index_kind=m.index_kind,
+            built_at=m.built_at,
+            format_version=m.format_version,
+            corpus_fingerprint=m.corpus_fingerprint,
+            generation=m.generation,
+            chunking=dict(m.chunking),
+        )
+
+
+def _encoder_for(index_dir: Path, manifest: Manifest, encoder: Encoder | None) -> Encoder:
+    hint = build_hint(index_dir)
+    if encoder is None:
+        if manifest.model != DEFAULT_MODEL and not manifest.model_path:
+            raise IndexMismatch(
+                f"the index at {index_dir} was built with model {manifest.model}, which this newsbot cannot "
+                f"load; rebuild it with the default model — {hint}"
+            )
+        return SentenceTransformerEncoder(
+            model_path=manifest.model_path, name=manifest.model, dim=manifest.dim
+        )
+    if encoder.name != manifest.model or encoder.dim != manifest.dim:
+        raise IndexMismatch(
+            f"the index at {index_dir} was built with model {manifest.model} ({manifest.dim}-d), not "
+            f"{encoder.name} ({encoder.dim}-d); rebuild it with this model — {hint}"
+        )
+    return encoder
+
+
+__all__ = [
+    "DEFAULT_FUSION",
+    "ArticleMeta",
+    "FusionConfig",
+    "Hit",
+    "IndexStats",
+    "Scored",
+    "Searcher",
+    "clean_query",
+    "fts_query",
+    "fuse_convex",
+    "fuse_rrf",
+    "query_terms",
+]
