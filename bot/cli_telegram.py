@@ -1,0 +1,96 @@
+"""`newsbot telegram`: run the Telegram bot over an index (long polling), configured from the environment.
+
+The index is opened before anything touches the network, so a missing or broken index is one clear line
+and exit status 1, never a bot that starts and then fails on every question (or a crash loop under a
+supervisor). A token Telegram rejects, or an API server that cannot be reached, ends the same way; the
+token itself is never printed or logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from bot.telegram import Responder
+
+DEFAULT_INDEX = Path(".newsbot-index")
+
+logger = logging.getLogger(__name__)
+
+
+def open_responder(index_dir: Path) -> Responder:
+    """The real responder over the index at `index_dir`, its model loaded, so the first question is not
+    slow and a model that cannot load stops the start-up; raises the index's domain errors."""
+    from bot.telegram import SearcherResponder
+    from embeddings.search import Searcher
+
+    searcher = Searcher.open(index_dir)
+    searcher.encode_query("warm up")
+    return SearcherResponder(searcher)
+
+
+def _configure_logging(verbose: int) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose >= 2 else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # python-telegram-bot reports every poll at DEBUG and its start/stop at INFO: keep the latter.
+    logging.getLogger("telegram").setLevel(logging.DEBUG if verbose >= 2 else logging.WARNING)
+    logging.getLogger("telegram.ext.Application").setLevel(logging.INFO)
+    logging.getLogger("bot").setLevel(logging.DEBUG if verbose >= 1 else logging.INFO)
+
+
+@click.command()
+@click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    envvar="NEWSBOT_INDEX",
+    default=DEFAULT_INDEX,
+    show_default=True,
+    help="Index directory to answer from (env NEWSBOT_INDEX).",
+)
+@click.option("-v", "--verbose", count=True, help="More log lines (-vv: the HTTP library's too).")
+def telegram(index_dir: Path, verbose: int) -> None:
+    """Run the Telegram bot until interrupted.
+
+    Needs TELEGRAM_BOT_TOKEN (from @BotFather). Optional: NEWSBOT_ALLOWED_CHATS (user and chat ids that
+    may use the bot), NEWSBOT_RATE_LIMIT and NEWSBOT_RATE_WINDOW (questions per seconds per person,
+    default 5 per 60), TELEGRAM_API_BASE_URL (a self-hosted Bot API server, e.g.
+    http://127.0.0.1:8081/bot).
+    """
+    # Opt in to python-telegram-bot's coming timedelta behaviour, which also silences its v22 warning.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    from telegram.error import InvalidToken, TelegramError
+
+    from bot.telegram import ConfigError, TelegramSettings, protect_logs, redact, run_polling
+    from embeddings.errors import IndexError_
+
+    try:
+        settings = TelegramSettings.from_env(os.environ)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    _configure_logging(verbose)
+    protect_logs(settings.token)
+    try:
+        responder = open_responder(index_dir)
+    except IndexError_ as exc:
+        raise click.ClickException(f"cannot start the bot: {exc}") from None
+    where = settings.api_base_url or "https://api.telegram.org"
+    try:
+        run_polling(settings, responder)
+    except InvalidToken:
+        raise click.ClickException(
+            "Telegram rejected TELEGRAM_BOT_TOKEN: copy the token again from @BotFather "
+            "(/mybots → your bot → API Token)."
+        ) from None
+    except TelegramError as exc:
+        reason = redact(str(exc), settings.token)
+        raise click.ClickException(
+            f"cannot reach the Telegram Bot API at {redact(where, settings.token)}: {reason}"
+        ) from None
