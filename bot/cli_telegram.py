@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from bot.telegram import Responder
+    from bot.telegram import Responder, TelegramSettings
 
 DEFAULT_INDEX = Path(".newsbot-index")
 
@@ -66,22 +66,30 @@ def telegram(index_dir: Path, verbose: int) -> None:
     """
     # Opt in to python-telegram-bot's coming timedelta behaviour, which also silences its v22 warning.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
-    from telegram.error import InvalidToken, TelegramError
-
-    from bot.telegram import ConfigError, TelegramSettings, protect_logs, redact, run_polling
-    from embeddings.errors import IndexError_
+    from bot.telegram import ConfigError, TelegramSettings, protect_logs
 
     try:
         settings = TelegramSettings.from_env(os.environ)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     _configure_logging(verbose)
-    protect_logs(settings.token)
+    undo = protect_logs(settings.token)
+    try:
+        _serve(settings, index_dir)
+    finally:
+        undo()
+
+
+def _serve(settings: TelegramSettings, index_dir: Path) -> None:
+    from telegram.error import InvalidToken, TelegramError
+
+    from bot.telegram import redact, run_polling
+    from embeddings.errors import IndexError_
+
     try:
         responder = open_responder(index_dir)
     except IndexError_ as exc:
         raise click.ClickException(f"cannot start the bot: {exc}") from None
-    where = settings.api_base_url or "https://api.telegram.org"
     try:
         run_polling(settings, responder)
     except InvalidToken:
@@ -90,7 +98,6 @@ def telegram(index_dir: Path, verbose: int) -> None:
             "(/mybots → your bot → API Token)."
         ) from None
     except TelegramError as exc:
+        where = redact(settings.api_base_url or "https://api.telegram.org", settings.token)
         reason = redact(str(exc), settings.token)
-        raise click.ClickException(
-            f"cannot reach the Telegram Bot API at {redact(where, settings.token)}: {reason}"
-        ) from None
+        raise click.ClickException(f"cannot reach the Telegram Bot API at {where}: {reason}") from None

@@ -700,6 +700,8 @@ def build_application(
 def run_polling(settings: TelegramSettings, responder: Responder) -> None:
     """Run the bot with long polling until interrupted (Ctrl-C, SIGTERM)."""
     application = build_application(settings, responder)
+    # A loop of our own: python-telegram-bot takes the current one, which an earlier run may have closed.
+    asyncio.set_event_loop(asyncio.new_event_loop())
     application.run_polling(
         poll_interval=0.0,
         timeout=int(settings.poll_timeout),

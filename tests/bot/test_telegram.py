@@ -373,7 +373,8 @@ def test_unexpected_error_is_logged_with_traceback_and_apologised_for_without_th
     def explode(question: str) -> Answer:
         raise RuntimeError(f"index exploded while calling {fake.base_url}{TOKEN}/getMe")
 
-    caplog.set_level(logging.DEBUG)
+    for name in ("", "telegram", "bot"):  # `newsbot telegram` sets some of these; here, everything is seen
+        caplog.set_level(logging.DEBUG, logger=name or None)
     undo = protect_logs(TOKEN)
     try:
         with bot(fake, ScriptedResponder(explode)):

@@ -1,0 +1,150 @@
+"""The Telegram bot over the real pipeline: an index built with the real model from fictional articles,
+the real `answer()`, the real Application polling the fake Bot API server; and `newsbot telegram` itself,
+run as a process, answering and stopping cleanly on Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from bot.telegram import SearcherResponder, TelegramSettings, build_application
+from corpus.ids import article_id
+from corpus.models import Article
+from embeddings.build import build_index_from_articles
+from embeddings.encoder import SentenceTransformerEncoder
+from embeddings.search import Searcher
+from tests.bot.fake_telegram import BotThread, FakeTelegram, check_telegram_html
+
+TOKEN = "424242:TEST-real-pipeline-token_abc"
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _article(url: str, title: str, publisher: str, published: datetime, text: str) -> Article:
+    return Article(
+        id=article_id(url=url, text=text),
+        source=f"/fixtures/{url.rsplit('/', 1)[-1]}.html",
+        text=text,
+        title=title,
+        publisher=publisher,
+        published=published,
+        url=url,
+    )
+
+
+# Fictional: Exampleton and its papers do not exist.
+ARTICLES = [
+    _article(
+        "https://gazette.example/2024/05/harbour-bridge-reopens",
+        "Harbour Bridge reopens after <b>two years</b> of repairs",
+        "The Gazette of Exampleton",
+        datetime(2024, 5, 6, 9, 30),
+        "The Harbour Bridge in Exampleton reopened to traffic on Monday, 6 May, after two years of repairs.\n\n"
+        "Mayor Olivia Brandt cut the ribbon at nine o'clock in front of a crowd of about four hundred people. "
+        "The repairs cost 48 million crowns, the council said, eight million more than planned.\n\n"
+        "Buses will use the bridge again from next week; cyclists get a separate lane on the east side.",
+    ),
+    _article(
+        "https://eveningpost.example/news/library-fundraiser",
+        "Library fundraiser beats its target",
+        "Exampleton Evening Post",
+        datetime(2024, 3, 14, 18, 0),
+        "Exampleton's public library raised 120,000 crowns at its spring fundraiser on Saturday.\n\n"
+        "The money will pay for a new children's reading room, librarian Tomas Okafor said. "
+        "Building work on the reading room is expected to start in the autumn.",
+    ),
+    _article(
+        "https://gazette.example/2024/04/cheese-festival",
+        "Cheese festival draws record crowds",
+        "The Gazette of Exampleton",
+        datetime(2024, 4, 21, 12, 0),
+        "The annual Exampleton cheese festival drew a record 15,000 visitors over the weekend.\n\n"
+        "A goat cheese from the Vellmar valley farm won the festival's gold medal for the third year running. "
+        "Organisers plan to move the festival to the larger market square next year.",
+    ),
+]
+BRIDGE = ARTICLES[0]
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory: pytest.TempPathFactory, real_encoder: SentenceTransformerEncoder) -> Path:
+    directory = tmp_path_factory.mktemp("telegram-real") / "index"
+    build_index_from_articles(ARTICLES, directory, real_encoder)
+    return directory
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTelegram]:
+    with FakeTelegram(TOKEN) as server:
+        yield server
+
+
+def test_private_question_is_answered_from_the_right_article(
+    fake: FakeTelegram, index_dir: Path, real_encoder: SentenceTransformerEncoder
+) -> None:
+    with Searcher.open(index_dir, encoder=real_encoder) as searcher:
+        settings = TelegramSettings.from_env(
+            {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake.base_url}, poll_timeout=1
+        )
+        with BotThread(build_application(settings, SearcherResponder(searcher))):
+            fake.send_text("/start", user_id=31)
+            fake.wait_for_messages(1, chat_id=31, timeout=20)
+            fake.send_text("When did the Harbour Bridge reopen?", user_id=31)
+            start, reply = fake.wait_for_messages(2, chat_id=31, timeout=30)
+            fake.press_button(31, reply, reply.reply_markup["inline_keyboard"][0][0]["callback_data"])  # type: ignore[index]
+            sources = fake.wait_for_messages(3, chat_id=31, timeout=20)[2]
+
+    assert "I know 3 articles from 2 publishers, published 2024-03-14 to 2024-05-06." in start.text
+    check_telegram_html(reply.html)
+    assert "Monday" in reply.text and "[1]" in reply.text
+    # source [1] is the bridge article: linked to its url, its title escaped, publisher and date shown
+    first_source = re.search(r'\[1\] <a href="([^"]+)">([^<]*)</a> — ([^\n]+)', reply.html)
+    assert first_source is not None, reply.html
+    assert first_source.group(1) == BRIDGE.url
+    assert first_source.group(2) == "Harbour Bridge reopens after &lt;b&gt;two years&lt;/b&gt; of repairs"
+    assert first_source.group(3) == "The Gazette of Exampleton, 2024-05-06"
+    # the quoted passages come from that article's text
+    quotes = re.findall(r"<blockquote>(.*?)</blockquote>", sources.html, flags=re.S)
+    assert quotes and all(q.replace("&#x27;", "'") in BRIDGE.text.replace("\n\n", " ") for q in quotes[:1])
+    check_telegram_html(sources.html)
+
+
+def test_newsbot_telegram_runs_as_a_process_answers_and_stops_on_ctrl_c(
+    fake: FakeTelegram, index_dir: Path
+) -> None:
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": fake.base_url,
+        "NEWSBOT_INDEX": str(index_dir),
+        "NEWSBOT_ALLOWED_CHATS": "31",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "telegram"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert fake.wait_for(lambda: bool(fake.calls_of("getUpdates")), timeout=60), "the bot never polled"
+        fake.send_text("How much money did the library raise?", user_id=31)
+        fake.send_text("How much money did the library raise?", user_id=32)  # not on the allow-list
+        (reply,) = fake.wait_for_messages(1, chat_id=31, timeout=30)
+        fake.wait_for_messages(1, chat_id=32, timeout=10)
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert "120,000 crowns" in reply.text and "Library fundraiser beats its target" in reply.text
+    assert "Sorry, this is a private bot" in fake.messages(32)[0].text
+    assert "is up" in err and "Refused an update from user 32" in err
+    assert TOKEN not in out + err and TOKEN.split(":")[1] not in out + err
