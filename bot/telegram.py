@@ -546,6 +546,7 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str)
         )
         return
     user = update.effective_user
+    logger.debug("Question from user %s in chat %s", user.id if user else None, message.chat_id)
     wait = state.limiter.try_acquire(user.id if user else message.chat_id)
     if wait > 0:
         await message.reply_text(

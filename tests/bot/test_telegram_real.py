@@ -46,8 +46,9 @@ ARTICLES = [
         "Harbour Bridge reopens after <b>two years</b> of repairs",
         "The Gazette of Exampleton",
         datetime(2024, 5, 6, 9, 30),
-        "The Harbour Bridge in Exampleton reopened to traffic on Monday, 6 May, after two years of repairs.\n\n"
-        "Mayor Olivia Brandt cut the ribbon at nine o'clock in front of a crowd of about four hundred people. "
+        "The Harbour Bridge in Exampleton reopened to traffic on Monday, 6 May, after two years of "
+        "repairs.\n\nMayor Olivia Brandt cut the ribbon at nine o'clock in front of a crowd of about four "
+        "hundred people. "
         "The repairs cost 48 million crowns, the council said, eight million more than planned.\n\n"
         "Buses will use the bridge again from next week; cyclists get a separate lane on the east side.",
     ),
@@ -66,7 +67,8 @@ ARTICLES = [
         "The Gazette of Exampleton",
         datetime(2024, 4, 21, 12, 0),
         "The annual Exampleton cheese festival drew a record 15,000 visitors over the weekend.\n\n"
-        "A goat cheese from the Vellmar valley farm won the festival's gold medal for the third year running. "
+        "A goat cheese from the Vellmar valley farm won the festival's gold medal for the third year "
+        "running. "
         "Organisers plan to move the festival to the larger market square next year.",
     ),
 ]
