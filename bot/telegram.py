@@ -567,7 +567,7 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str)
         return
     finally:
         done.set()
-        await typing
+        await typing  # the first "typing…" goes out even when the answer is instant
     key = _remember(context, message.message_id, answer)
     has_sources = bool(answer.citations or answer.closest)
     markup = (
