@@ -238,18 +238,20 @@ class SlidingWindowLimiter:
 
 
 class FloodWait(BaseRateLimiter[int]):
-    """Honours Telegram's flood control: on `RetryAfter`, every request waits out the time Telegram asked
-    for, then the failed one is sent again (up to `max_retries` times), so no reply is lost.
+    """Honours Telegram's flood control: on `RetryAfter`, requests to that chat wait out the time Telegram
+    asked for, then the failed one is sent again (up to `max_retries` times), so no reply is lost.
 
-    python-telegram-bot's `AIORateLimiter` does the same but needs the `aiolimiter` extra and also
-    throttles every chat to 20 messages a minute up front; replies here are already bounded by the
+    The pause is per chat, so one chat that floods (Telegram allows about one message a second per chat)
+    does not hold up the others; when the bot-wide limit is hit, every chat gets its own 429 and pauses.
+    python-telegram-bot's `AIORateLimiter` instead halts every request, needs the `aiolimiter` extra, and
+    throttles each group to 20 messages a minute up front; replies here are already bounded by the
     per-user question limit, so reacting to Telegram is enough.
     """
 
     def __init__(self, max_retries: int = 3, max_wait: float = 120.0) -> None:
         self.max_retries = max_retries
         self.max_wait = max_wait
-        self._resume_at = 0.0  # loop time before which no request is sent
+        self._resume_at: dict[str, float] = {}  # chat id ("" for requests without one) -> loop time
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -268,9 +270,10 @@ class FloodWait(BaseRateLimiter[int]):
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         loop = asyncio.get_running_loop()
         retries = self.max_retries if rate_limit_args is None else rate_limit_args
+        key = str(data.get("chat_id", ""))
         attempt = 0
         while True:
-            delay = self._resume_at - loop.time()
+            delay = max(self._resume_at.get(key, 0.0), self._resume_at.get("", 0.0)) - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
             try:
@@ -281,7 +284,10 @@ class FloodWait(BaseRateLimiter[int]):
                     raise
                 attempt += 1
                 logger.warning("Telegram flood control on %s: waiting %.1f s, then retrying", endpoint, wait)
-                self._resume_at = max(self._resume_at, loop.time() + wait)
+                now = loop.time()
+                if len(self._resume_at) > 1000:  # forget pauses that are over
+                    self._resume_at = {k: t for k, t in self._resume_at.items() if t > now}
+                self._resume_at[key] = max(self._resume_at.get(key, 0.0), now + wait)
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:
@@ -441,8 +447,12 @@ def _addressed_to_bot(update: Update, context: ContextTypes.DEFAULT_TYPE) -> boo
     message = update.effective_message
     if message is None:
         return False
-    if not _is_group(update) or (message.text or "").startswith("/"):
+    if not _is_group(update):
         return True
+    text = message.text or ""
+    if text.startswith("/"):  # "/cmd" or "/cmd@thisbot", not another bot's command
+        target = text.split(maxsplit=1)[0].partition("@")[2]
+        return not target or target.lower() == context.bot.username.lower()
     return addressed_question(message, context.bot.username, context.bot.id) is not None
 
 

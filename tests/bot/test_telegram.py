@@ -275,6 +275,7 @@ def test_allow_list_stranger_is_refused_and_learns_nothing(fake: FakeTelegram) -
             fake.send_text(text, user_id=stranger)
         fake.send_text(f"@{BOT_USERNAME} what about the bridge?", user_id=group_stranger, chat=other_group)
         fake.send_text("chatting among ourselves", user_id=group_stranger, chat=other_group)
+        fake.send_text("/start@some_other_bot", user_id=group_stranger, chat=other_group)
         fake.wait_for_messages(5, chat_id=stranger)
         fake.wait_for_messages(1, chat_id=-100600)
 

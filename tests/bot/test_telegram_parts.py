@@ -177,3 +177,33 @@ def test_protect_logs_redacts_messages_arguments_and_tracebacks(caplog: pytest.L
     assert f"RuntimeError: The token `{REDACTED}` was rejected" in caplog.text
     assert "HTTP Request" not in caplog.text and "after undo plain" in caplog.text
     assert logging.getLogger("httpx").level == httpx_level  # undone
+
+
+def test_flood_wait_pauses_only_the_chat_that_was_told_to_wait() -> None:
+    async def scenario() -> tuple[float, float]:
+        limiter = FloodWait()
+        loop = asyncio.get_running_loop()
+        told = False
+
+        async def to_chat_1() -> bool:
+            nonlocal told
+            if not told:
+                told = True
+                raise RetryAfter(timedelta(seconds=0.5))
+            return True
+
+        async def to_chat_2() -> bool:
+            return True
+
+        start = loop.time()
+        first = asyncio.create_task(
+            limiter.process_request(to_chat_1, (), {}, "sendMessage", {"chat_id": 1}, None)
+        )
+        await asyncio.sleep(0.05)  # chat 1 is now paused
+        await limiter.process_request(to_chat_2, (), {}, "sendMessage", {"chat_id": 2}, None)
+        other_done = loop.time() - start
+        await first
+        return other_done, loop.time() - start
+
+    other_done, first_done = asyncio.run(scenario())
+    assert other_done < 0.3 and first_done >= 0.55
