@@ -17,7 +17,9 @@ import pytest
 from bot.errors import QuestionTooLong
 from bot.models import Answer, AnswerSentence, Citation
 from bot.telegram import (
+    ANSWER_GONE,
     APOLOGY,
+    NO_LAST_ANSWER,
     REDACTED,
     REFUSAL,
     IndexSummary,
@@ -156,8 +158,14 @@ def test_start_help_and_stats_say_what_the_bot_knows(fake: FakeTelegram) -> None
         fake.send_text("/help", user_id=7)
         fake.wait_for_messages(2, chat_id=7)
         fake.send_text("/stats", user_id=7)
-        start, help_, stats = fake.wait_for_messages(3, chat_id=7)
-        assert_all_valid([start, help_, stats])
+        fake.wait_for_messages(3, chat_id=7)
+        fake.send_text("/sources", user_id=7)
+        start, help_, stats, no_sources = fake.wait_for_messages(4, chat_id=7)
+        fake.press_button(7, stats, "src:123456")  # a button from before a restart: its answer is gone
+        assert fake.wait_for(lambda: len(fake.calls_of("answerCallbackQuery")) == 1)
+        assert_all_valid([start, help_, stats, no_sources])
+    assert no_sources.text == NO_LAST_ANSWER
+    assert fake.calls_of("answerCallbackQuery")[0].params["text"] == ANSWER_GONE
     assert "I know 3 articles from 2 publishers, published 2024-03-01 to 2024-05-20." in start.text
     assert "/ask" in help_.text and "/sources" in help_.text and f"@{BOT_USERNAME}" in help_.text
     assert "Up to 5 questions per minute per person." in help_.text
