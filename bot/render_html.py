@@ -107,7 +107,9 @@ def render_sources_html(answer: Answer) -> str:
         quote = _flat(citation.quote)
         if len(quote) > MAX_QUOTE_CHARS:
             quote = quote[: MAX_QUOTE_CHARS - 1].rstrip() + "…"
-        line = render_source_line(citation)
+        line = render_source_line(
+            citation, label=None if answer.citations else "•"
+        )  # as the answer lists them
         parts.append(f"{line}\n<blockquote>{esc(quote)}</blockquote>" if quote else line)
     return "\n\n".join(parts)
 

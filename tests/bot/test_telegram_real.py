@@ -102,6 +102,8 @@ def test_private_question_is_answered_from_the_right_article(
             start, reply = fake.wait_for_messages(2, chat_id=31, timeout=30)
             fake.press_button(31, reply, reply.reply_markup["inline_keyboard"][0][0]["callback_data"])  # type: ignore[index]
             sources = fake.wait_for_messages(3, chat_id=31, timeout=20)[2]
+            fake.send_text("What is the capital of Mongolia?", user_id=31)
+            unknown = fake.wait_for_messages(4, chat_id=31, timeout=20)[3]
 
     assert "I know 3 articles from 2 publishers, published 2024-03-14 to 2024-05-06." in start.text
     check_telegram_html(reply.html)
@@ -116,6 +118,9 @@ def test_private_question_is_answered_from_the_right_article(
     quotes = re.findall(r"<blockquote>(.*?)</blockquote>", sources.html, flags=re.S)
     assert quotes and all(q.replace("&#x27;", "'") in BRIDGE.text.replace("\n\n", " ") for q in quotes[:1])
     check_telegram_html(sources.html)
+    # nothing in the archive answers it: said plainly, with the nearest articles offered
+    assert unknown.text.startswith("I couldn't find this in the indexed articles.")
+    assert "Harbour Bridge reopens" in unknown.text and "[1]" not in unknown.text
 
 
 def test_newsbot_telegram_runs_as_a_process_answers_and_stops_on_ctrl_c(
