@@ -18,8 +18,6 @@ import click
 if TYPE_CHECKING:
     from bot.telegram import Responder, TelegramSettings
 
-DEFAULT_INDEX = Path(".newsbot-index")
-
 logger = logging.getLogger(__name__)
 
 
@@ -35,6 +33,10 @@ def open_responder(index_dir: Path) -> Responder:
 
 
 def _configure_logging(verbose: int) -> None:
+    # The model's libraries print progress bars and advice while loading: not for a service's log.
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     logging.basicConfig(
         level=logging.DEBUG if verbose >= 2 else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -51,12 +53,12 @@ def _configure_logging(verbose: int) -> None:
     "index_dir",
     type=click.Path(path_type=Path, file_okay=False),
     envvar="NEWSBOT_INDEX",
-    default=DEFAULT_INDEX,
-    show_default=True,
-    help="Index directory to answer from (env NEWSBOT_INDEX).",
+    default=None,
+    help="Index directory to answer from (env NEWSBOT_INDEX; default: the one `newsbot index build` "
+    "makes in your data directory). It must exist: the bot never builds one itself.",
 )
 @click.option("-v", "--verbose", count=True, help="More log lines (-vv: the HTTP library's too).")
-def telegram(index_dir: Path, verbose: int) -> None:
+def telegram(index_dir: Path | None, verbose: int) -> None:
     """Run the Telegram bot until interrupted.
 
     Needs TELEGRAM_BOT_TOKEN (from @BotFather). Optional: NEWSBOT_ALLOWED_CHATS (user and chat ids that
@@ -72,10 +74,14 @@ def telegram(index_dir: Path, verbose: int) -> None:
         settings = TelegramSettings.from_env(os.environ)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    if index_dir is None:
+        from bot.settings import default_index_dir
+
+        index_dir = default_index_dir()
     _configure_logging(verbose)
     undo = protect_logs(settings.token)
     try:
-        _serve(settings, index_dir)
+        _serve(settings, index_dir.expanduser())
     finally:
         undo()
 

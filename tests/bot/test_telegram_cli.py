@@ -121,3 +121,12 @@ def test_unreachable_api_is_one_clear_line(env: pytest.MonkeyPatch, idle_index: 
     assert code == 1
     assert f"cannot reach the Telegram Bot API at http://127.0.0.1:{port}/bot" in output
     assert SECRET not in output
+
+
+def test_default_index_missing_is_an_error_not_a_demo_build(env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    env.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # where platformdirs puts the default index on Linux
+    env.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    code, output = run()
+    assert code == 1 and output.startswith("Error: cannot start the bot:")
+    assert str(tmp_path / "data" / "newsbot" / "index") in output and "newsbot index build" in output
+    assert not (tmp_path / "data" / "newsbot" / "index").exists()
