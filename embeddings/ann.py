@@ -1,11 +1,29 @@
-"""Which FAISS index to use for how many vectors, and how to build one.
+"""Which FAISS index to use for how many vectors, how to build one, and how to search it once loaded.
 
 Every index returned maps FAISS ids to chunk row ids (int64) and searches by inner product on unit
-vectors (cosine). The size thresholds and parameters are measured by `benchmarks/scale.py`.
+vectors (cosine). Three kinds, chosen by size (`choose_kind`); the thresholds and every parameter below
+come from `benchmarks/scale.py` (figures in `benchmarks/results/speed.md`, 2 cores):
+
+- ``flat``: `IndexIDMap2(IndexFlatIP)`, exact. Search time grows linearly with the corpus; it is the
+  default while one query stays well inside the latency budget.
+- ``hnsw``: `IndexIDMap2(IndexHNSWFlat)`, a graph over the full float vectors: recall@10 ≥ 0.95 in a few
+  milliseconds at a million vectors, but it keeps every float vector plus the graph in RAM
+  (~1.9 KB per 384-d vector) and builds slowly, so it stops where RAM would.
+- ``ivfpq``: `IndexIDMap(IndexRefine(IndexIVFPQ, SQ8))`: product-quantised codes find candidates, 8-bit
+  scalar-quantised copies of the vectors re-rank them; ~0.45 KB a vector, for corpora that no longer
+  fit as floats. Trained on a sample. (`IndexIDMap`, not `IDMap2`: the latter keeps a hash map of every
+  id, tens of bytes a vector.)
+
+Not handled here: removing vectors from an HNSW or refined IVF-PQ index. Neither `IndexHNSWFlat` nor
+`IndexRefine` can `remove_ids` (`supports_remove` says so), so an update that deletes or changes chunks
+rebuilds those from the stored vectors (the chunk store keeps them); a flat index removes in place.
+Adding to any kind works in place.
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -14,30 +32,188 @@ import numpy.typing as npt
 IndexKind = Literal["flat", "hnsw", "ivfpq"]
 KINDS: tuple[IndexKind, ...] = ("flat", "hnsw", "ivfpq")
 
+# Measured by benchmarks/scale.py on 2 cores (see benchmarks/results/speed.md).
+FLAT_MAX_VECTORS = 200_000  # exact search still answers one query in a few ms up to here
+HNSW_MAX_VECTORS = 4_000_000  # ~1.9 KB a vector in RAM: 4M is ~7.5 GB, the most a 24 GiB box can spare
+
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 64
+
+PQ_M = 48  # 384-d / 48 = 8 dimensions per sub-quantizer, one byte each
+PQ_BITS = 8
+IVF_NPROBE = 32
+REFINE_K_FACTOR = 4.0  # re-rank 4×k PQ candidates with the 8-bit copies
+IVF_MIN_TRAIN = 10_000  # below this, k-means and the PQ codebooks are noise: use another kind
+IVF_TRAIN_PER_LIST = 64  # training points per inverted list (faiss warns under 39)
+IVF_MAX_TRAIN = 262_144  # enough for nlist ≤ 4096; training cost grows with the sample
+
 
 def choose_kind(n_vectors: int) -> IndexKind:
-    """Exact search while it is fast enough; approximate beyond (thresholds from benchmarks/scale.py)."""
-    return "flat"
+    """Exact search while it is fast enough; HNSW while the floats fit in RAM; IVF-PQ beyond."""
+    if n_vectors < 0:
+        raise ValueError("n_vectors must not be negative")
+    if n_vectors <= FLAT_MAX_VECTORS:
+        return "flat"
+    if n_vectors <= HNSW_MAX_VECTORS:
+        return "hnsw"
+    return "ivfpq"
+
+
+def ivf_nlist(n_vectors: int) -> int:
+    """Inverted lists for `n_vectors`: the power of two nearest √n, between 64 and 16384.
+
+    √n keeps lists and centroids balanced (a query scans nprobe·√n codes after √n centroid distances);
+    fewer lists than faiss's usual 4·√n keep k-means training affordable on 2 cores.
+    """
+    if n_vectors <= 0:
+        return 64
+    return int(min(16384, max(64, 2 ** round(math.log2(math.sqrt(n_vectors))))))
+
+
+@dataclass(frozen=True)
+class SearchKnobs:
+    """The search-time parameters that `configure_for_search` sets (None leaves the default)."""
+
+    ef_search: int = HNSW_EF_SEARCH
+    nprobe: int = IVF_NPROBE
+    k_factor: float = REFINE_K_FACTOR
+
+
+def _check(vectors: npt.NDArray[np.float32], ids: npt.NDArray[np.int64]) -> None:
+    if vectors.ndim != 2 or len(vectors) != len(ids):
+        raise ValueError("vectors must be a 2-d array with one id per row")
+    if ids.ndim != 1:
+        raise ValueError("ids must be a 1-d array")
+
+
+def new_vector_index(
+    kind: IndexKind,
+    dim: int,
+    n_vectors: int,
+    train_vectors: npt.NDArray[np.float32] | None = None,
+    *,
+    hnsw_m: int = HNSW_M,
+    ef_construction: int = HNSW_EF_CONSTRUCTION,
+    pq_m: int = PQ_M,
+    nlist: int | None = None,
+    refine: bool = True,
+) -> Any:
+    """An empty index of `kind` ready for `add_with_ids`, sized for about `n_vectors`.
+
+    IVF-PQ needs `train_vectors` (a sample of the data, ideally ≥ 64 per list, at least 10,000): it is
+    what lets a caller add 10M vectors batch by batch without ever holding them all.
+    """
+    import faiss
+
+    if kind not in KINDS:
+        raise ValueError(f"unknown index kind {kind!r}; choose one of {', '.join(KINDS)}")
+    if dim <= 0:
+        raise ValueError("dim must be positive")
+    if kind == "flat":
+        return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+    if kind == "hnsw":
+        hnsw = faiss.IndexHNSWFlat(dim, hnsw_m, faiss.METRIC_INNER_PRODUCT)
+        hnsw.hnsw.efConstruction = ef_construction
+        hnsw.hnsw.efSearch = HNSW_EF_SEARCH
+        return faiss.IndexIDMap2(hnsw)
+    if dim % pq_m:
+        # Another dimension than MiniLM's 384: about 8 dimensions (one byte) per sub-quantizer.
+        pq_m = max(m for m in range(1, max(1, dim // 8) + 1) if dim % m == 0)
+    if train_vectors is None or len(train_vectors) < IVF_MIN_TRAIN:
+        got = 0 if train_vectors is None else len(train_vectors)
+        raise ValueError(
+            f"an ivfpq index needs at least {IVF_MIN_TRAIN} training vectors (got {got}); "
+            "use a flat or hnsw index for a corpus this small"
+        )
+    nlist = nlist or ivf_nlist(n_vectors)
+    nlist = min(nlist, max(1, len(train_vectors) // 39))
+    # The factory builds an index that owns its parts (quantizer, refine copies): nothing dangles.
+    spec = f"IVF{nlist},PQ{pq_m}x{PQ_BITS}" + (",Refine(SQ8)" if refine else "")
+    index: Any = faiss.index_factory(dim, spec, faiss.METRIC_INNER_PRODUCT)
+    ivf: Any = faiss.downcast_index(index.base_index if refine else index)
+    # The factory turns on polysemous training (a Hamming-ordering of codes we never search by): it
+    # costs minutes of training for nothing here.
+    ivf.do_polysemous_training = False
+    configure_for_search(index)
+    index.train(np.ascontiguousarray(train_vectors, dtype=np.float32))
+    if refine:
+        # IndexRefine has no add_with_ids: IndexIDMap (an id array, 8 bytes a vector; IDMap2 would add a
+        # hash map of every id on top) maps its sequence numbers to chunk ids.
+        return faiss.IndexIDMap(index)
+    return index
+
+
+def training_sample(vectors: npt.NDArray[np.float32], nlist: int, seed: int = 0) -> npt.NDArray[np.float32]:
+    """A random sample of rows big enough to train `nlist` lists (all rows when there are few)."""
+    size = min(len(vectors), max(IVF_MIN_TRAIN, IVF_TRAIN_PER_LIST * nlist), IVF_MAX_TRAIN)
+    if size >= len(vectors):
+        return vectors
+    rows = np.sort(np.random.default_rng(seed).choice(len(vectors), size=size, replace=False))
+    return np.ascontiguousarray(vectors[rows], dtype=np.float32)
 
 
 def build_vector_index(
     vectors: npt.NDArray[np.float32], ids: npt.NDArray[np.int64], kind: IndexKind | None = None
 ) -> Any:
     """A FAISS index holding `vectors` under `ids`, of `kind` (chosen by size when None)."""
-    import faiss
-
-    if vectors.ndim != 2 or len(vectors) != len(ids):
-        raise ValueError("vectors must be a 2-d array with one id per row")
+    _check(vectors, ids)
     kind = kind or choose_kind(len(vectors))
     dim = vectors.shape[1]
-    if kind != "flat":
-        raise ValueError(f"index kind {kind!r} is not built yet")
-    index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    train = training_sample(vectors, ivf_nlist(len(vectors))) if kind == "ivfpq" else None
+    index = new_vector_index(kind, dim, len(vectors), train)
     if len(vectors):
-        index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids.astype(np.int64))
+        index.add_with_ids(vectors, np.ascontiguousarray(ids, dtype=np.int64))
+    configure_for_search(index)
     return index
 
 
-def configure_for_search(index: Any) -> None:
-    """Set the search-time knobs (HNSW efSearch, IVF nprobe) after loading an index from disk."""
-    return None
+def _unwrap(index: Any) -> Any:
+    """The index inside any IDMap / IDMap2 / PreTransform wrappers, downcast to its real class."""
+    import faiss
+
+    index = faiss.downcast_index(index)
+    while isinstance(index, faiss.IndexIDMap | faiss.IndexIDMap2 | faiss.IndexPreTransform):
+        index = faiss.downcast_index(index.index)
+    return index
+
+
+def index_kind(index: Any) -> IndexKind:
+    """Which of the three kinds a (loaded) index is."""
+    import faiss
+
+    inner = _unwrap(index)
+    if isinstance(inner, faiss.IndexRefine):
+        inner = faiss.downcast_index(inner.base_index)
+    if isinstance(inner, faiss.IndexHNSW):
+        return "hnsw"
+    if isinstance(inner, faiss.IndexIVF):
+        return "ivfpq"
+    return "flat"
+
+
+def supports_remove(index: Any) -> bool:
+    """Whether `index.remove_ids` works. False for HNSW (its graph cannot drop vectors) and for the
+    refined IVF-PQ (`IndexRefine` cannot either): an update that deletes or changes chunks rebuilds
+    those from the stored vectors."""
+    import faiss
+
+    inner = _unwrap(index)
+    return not isinstance(inner, faiss.IndexRefine | faiss.IndexHNSW)
+
+
+def configure_for_search(index: Any, knobs: SearchKnobs | None = None) -> None:
+    """Set the search-time knobs (HNSW efSearch, IVF nprobe, refine k_factor) on an index, e.g. after
+    `faiss.read_index`, which does not keep efSearch. Wrappers (`IndexIDMap2`) are seen through."""
+    import faiss
+
+    knobs = knobs or SearchKnobs()
+    inner = _unwrap(index)
+    if isinstance(inner, faiss.IndexRefine):
+        inner.k_factor = float(knobs.k_factor)
+        inner = faiss.downcast_index(inner.base_index)
+    if isinstance(inner, faiss.IndexHNSW):
+        inner.hnsw.efSearch = int(knobs.ef_search)
+    elif isinstance(inner, faiss.IndexIVF):
+        inner.nprobe = int(min(knobs.nprobe, inner.nlist))
