@@ -1,0 +1,352 @@
+"""Extractive answers: pick the retrieved sentences that answer the question, cite each, or abstain.
+
+No text is generated: every answer sentence is a sentence of an indexed article, quoted as it stands.
+Sentences are scored by IDF-weighted overlap with the question, the proximity of the matched terms, the
+retrieval score of their passage, their position in the article and whether they hold the kind of thing
+the question asks for (a date for "when", a number for "how many"...). The answer is abstained from when
+the best sentence's confidence is under a threshold calibrated on SQuAD 2.0 (`python -m benchmarks
+answers`). Not handled: questions that need reasoning across sentences (the answer quotes, it does not
+combine), and languages whose words are not separated by spaces (the term matching is word-based).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from bot.errors import EmptyQuestion, QuestionTooLong
+from bot.models import Answer, AnswerSentence, Citation
+from bot.sentences import content_terms, split_sentences, tokens
+from embeddings.models import Hit
+
+if TYPE_CHECKING:
+    from embeddings.search import Searcher
+
+MAX_QUESTION_CHARS = 2000
+MAX_SENTENCES = 3
+MAX_ANSWER_CHARS = 700
+# Calibrated on SQuAD 2.0 (benchmarks/answers.py); see benchmarks/results/answers.md for the curve.
+ABSTAIN_BELOW = 0.44
+# Logistic weights of (sentence overlap, passage overlap, dense similarity, negation mismatch) for "the
+# question is answered", fitted on SQuAD 2.0 half-dev (6,078 questions; 5-fold cross-validated ROC AUC
+# about 0.69). Refit with `python -m benchmarks answers --fit` after changing retrieval or scoring.
+CONFIDENCE_WEIGHTS = (2.75, -1.86, 3.51, -3.12)
+CONFIDENCE_BIAS = -2.27
+# A further sentence joins the answer only if it scores close to the best one.
+FOLLOW_RATIO = 0.8
+# ... or, from the best one's article, adds a question term the answer lacks and scores this close.
+COMPLEMENT_RATIO = 0.45
+NEAR_DUPLICATE = 0.6
+CLOSEST_SOURCES = 3
+
+_NEGATION = re.compile(r"\b(not|never|no|none|nothing|nobody|neither|nor|without|cannot)\b|n't\b", re.I)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+_YEAR_OR_DATE = re.compile(
+    r"\b(1[0-9]{3}|20[0-9]{2}|\d{1,2}(st|nd|rd|th)|january|february|march|april|may|june|july|august|"
+    r"september|october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"centur(y|ies)|decade)\b",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"hundred|thousand|million|billion|dozen|half|percent)\b",
+    re.IGNORECASE,
+)
+_CAPITALISED = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w'-]+")
+
+
+def clean_question(question: str) -> str:
+    """The question with control and invisible formatting characters removed and whitespace collapsed.
+
+    Raises EmptyQuestion when nothing is left, QuestionTooLong past MAX_QUESTION_CHARS.
+    """
+    text = unicodedata.normalize("NFC", _CONTROL.sub(" ", question))
+    text = re.sub(r"\s+", " ", text).strip()
+    if not text:
+        raise EmptyQuestion('The question is empty: ask something, e.g. newsbot ask "Who won the race?"')
+    if len(text) > MAX_QUESTION_CHARS:
+        raise QuestionTooLong(
+            f"The question is {len(text):,} characters long; the limit is {MAX_QUESTION_CHARS:,}."
+        )
+    return text
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence of a retrieved passage and how well it answers the question."""
+
+    hit: Hit
+    text: str
+    score: float
+    overlap: float  # share of the question's IDF mass the sentence holds, 0..1
+    terms: frozenset[str]
+    matched: frozenset[str] = frozenset()  # the question's terms it holds
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What the confidence that the best sentence answers the question is computed from."""
+
+    sentence_overlap: float  # share of the question's IDF mass in the best sentence
+    passage_overlap: float  # ... in the passage the best sentence comes from
+    dense: float  # the best cosine similarity of question and passage
+    negation_mismatch: bool  # the question negates ("not", "never") and the sentence does not
+
+    def confidence(self) -> float:
+        """A probability-like score, 0..1: logistic regression fitted on SQuAD 2.0 (see the module doc)."""
+        z = (
+            CONFIDENCE_BIAS
+            + CONFIDENCE_WEIGHTS[0] * self.sentence_overlap
+            + CONFIDENCE_WEIGHTS[1] * self.passage_overlap
+            + CONFIDENCE_WEIGHTS[2] * self.dense
+            + CONFIDENCE_WEIGHTS[3] * float(self.negation_mismatch)
+        )
+        return 1.0 / (1.0 + math.exp(-z))
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Scored candidates (best first) and the confidence that the best one answers the question."""
+
+    candidates: tuple[Candidate, ...]
+    confidence: float
+    signals: Signals | None = None
+
+
+def answer(
+    question: str,
+    searcher: Searcher,
+    k: int = 8,
+    since: date | None = None,
+    until: date | None = None,
+) -> Answer:
+    """Answer `question` from the index behind `searcher`, citing every sentence, or abstain."""
+    if k < 1:
+        raise ValueError("k must be at least 1")
+    text = clean_question(question)
+    hits = searcher.search(text, k=k, since=since, until=until)
+    return compose(text, hits)
+
+
+def compose(question: str, hits: Sequence[Hit], threshold: float = ABSTAIN_BELOW) -> Answer:
+    """The answer to an already cleaned `question` from retrieved `hits` (best first)."""
+    assessment = assess(question, hits)
+    if not assessment.candidates or assessment.confidence < threshold:
+        return Answer(
+            question=question,
+            sentences=(),
+            citations=(),
+            passages=tuple(hits),
+            abstained=True,
+            closest=_closest(assessment.candidates, hits),
+        )
+    chosen = select(assessment.candidates)
+    sentences, citations = _cite(chosen)
+    return Answer(
+        question=question,
+        sentences=sentences,
+        citations=citations,
+        passages=tuple(hits),
+        abstained=False,
+    )
+
+
+def assess(question: str, hits: Sequence[Hit]) -> Assessment:
+    """Score every sentence of `hits` against `question`."""
+    query = content_terms(question)
+    if not query or not hits:
+        return Assessment((), 0.0)
+    split = [(hit, split_sentences(hit.chunk.text)) for hit in hits]
+    idf = _idf(query, [hit.chunk.text for hit in hits])
+    total = sum(idf[t] for t in query)
+    wanted = _answer_type(question)
+    question_tokens = set(tokens(question))
+    top_score = max(hit.score for hit in hits) or 1.0
+    candidates: list[Candidate] = []
+    for hit, sentences in split:
+        passage_weight = max(0.0, hit.score / top_score) if top_score > 0 else 1.0
+        dense = hit.dense_score if hit.dense_score is not None else 0.0
+        for index, sentence in enumerate(sentences):
+            words = tokens(sentence.text)
+            if len(words) < 3:
+                continue
+            terms = frozenset(words)
+            matched = [t for t in query if t in terms]
+            overlap = sum(idf[t] for t in matched) / total
+            if overlap == 0.0:
+                continue
+            proximity = _proximity(words, set(matched))
+            novelty = 1.0 if any(w not in question_tokens for w in words if len(w) > 2) else 0.0
+            type_bonus = _type_match(wanted, sentence.text, question) if wanted else 0.0
+            lead = 0.05 if hit.chunk.ordinal == 0 and index == 0 else 0.0
+            score = (
+                overlap * (0.75 + 0.25 * proximity)
+                + 0.25 * passage_weight
+                + 0.15 * dense
+                + 0.1 * type_bonus
+                + 0.05 * novelty
+                + lead
+            )
+            candidates.append(Candidate(hit, sentence.text, score, overlap, terms, frozenset(matched)))
+    candidates.sort(key=lambda c: c.score, reverse=True)
+    if not candidates:
+        return Assessment((), 0.0)
+    best = candidates[0]
+    similarities = [h.dense_score for h in hits if h.dense_score is not None]
+    signals = Signals(
+        sentence_overlap=best.overlap,
+        passage_overlap=_passage_overlap(query, idf, total, best.hit),
+        dense=max(similarities) if similarities else 0.0,
+        negation_mismatch=bool(_NEGATION.search(question)) and not _NEGATION.search(best.text),
+    )
+    confidence = signals.confidence()
+    return Assessment(tuple(candidates), confidence, signals)
+
+
+def select(candidates: Sequence[Candidate]) -> list[Candidate]:
+    """The best candidate; then, from its article, sentences that hold a question term the answer still
+    lacks ("how much did it cost" needs the sentence with "cost" beside the one naming the project); then
+    sentences that score close to the best. At most MAX_SENTENCES, no near-duplicates."""
+    if not candidates:
+        return []
+    top = candidates[0]
+    chosen = [top]
+    covered = set(top.matched)
+    length = len(top.text)
+
+    def take(candidate: Candidate) -> None:
+        nonlocal length
+        if len(chosen) == MAX_SENTENCES or candidate in chosen:
+            return
+        if length + len(candidate.text) > MAX_ANSWER_CHARS:
+            return
+        if any(_near_duplicate(candidate, c) for c in chosen):
+            return
+        chosen.append(candidate)
+        covered.update(candidate.matched)
+        length += len(candidate.text)
+
+    for candidate in candidates[1:]:
+        if (
+            candidate.hit.article.id == top.hit.article.id
+            and candidate.matched - covered
+            and candidate.score >= COMPLEMENT_RATIO * top.score
+        ):
+            take(candidate)
+    for candidate in candidates[1:]:
+        if candidate.score >= FOLLOW_RATIO * top.score:
+            take(candidate)
+    return chosen
+
+
+def _cite(chosen: Sequence[Candidate]) -> tuple[tuple[AnswerSentence, ...], tuple[Citation, ...]]:
+    """Number the sources 1..N in order of first use, one number per article."""
+    numbers: dict[str, int] = {}
+    quotes: dict[str, list[str]] = {}
+    first: dict[str, Hit] = {}
+    sentences: list[AnswerSentence] = []
+    for candidate in chosen:
+        article = candidate.hit.article.id
+        if article not in numbers:
+            numbers[article] = len(numbers) + 1
+            first[article] = candidate.hit
+            quotes[article] = []
+        quotes[article].append(candidate.text)
+        sentences.append(AnswerSentence(candidate.text, numbers[article]))
+    citations = tuple(_citation(numbers[a], first[a], " … ".join(quotes[a])) for a in numbers)
+    return tuple(sentences), citations
+
+
+def _closest(candidates: Sequence[Candidate], hits: Sequence[Hit]) -> tuple[Citation, ...]:
+    """Up to CLOSEST_SOURCES distinct articles nearest the question, each with its best sentence."""
+    best_sentence: dict[str, str] = {}
+    for candidate in candidates:
+        best_sentence.setdefault(candidate.hit.article.id, candidate.text)
+    closest: list[Citation] = []
+    seen: set[str] = set()
+    for hit in hits:
+        if hit.article.id in seen:
+            continue
+        seen.add(hit.article.id)
+        quote = best_sentence.get(hit.article.id)
+        if quote is None:
+            first = split_sentences(hit.chunk.text)
+            quote = first[0].text if first else hit.chunk.text[:200]
+        closest.append(_citation(len(closest) + 1, hit, quote))
+        if len(closest) == CLOSEST_SOURCES:
+            break
+    return tuple(closest)
+
+
+def _citation(n: int, hit: Hit, quote: str) -> Citation:
+    meta = hit.article
+    return Citation(
+        n=n,
+        article_id=meta.id,
+        chunk_id=hit.chunk.id,
+        title=meta.title,
+        publisher=meta.publisher,
+        published=meta.published,
+        url=meta.url,
+        source=meta.source,
+        quote=quote,
+    )
+
+
+def _idf(query: Sequence[str], passages: Sequence[str]) -> dict[str, float]:
+    """IDF of the query terms over the retrieved passages: a term every passage shares tells little about
+    which sentence answers; a term no passage holds weighs most, so its absence lowers confidence."""
+    sets = [set(tokens(p)) for p in passages]
+    n = len(sets)
+    return {t: math.log(1.0 + (n + 1) / (0.5 + sum(t in s for s in sets))) for t in query}
+
+
+def _passage_overlap(query: Sequence[str], idf: dict[str, float], total: float, hit: Hit) -> float:
+    terms = set(tokens(hit.chunk.text))
+    return sum(idf[t] for t in query if t in terms) / total
+
+
+def _proximity(words: Sequence[str], matched: set[str]) -> float:
+    """1.0 when the matched terms sit together, falling towards 0 as they spread over the sentence."""
+    positions = [i for i, w in enumerate(words) if w in matched]
+    if len(matched) < 2 or len(positions) < 2:
+        return 1.0 if positions else 0.0
+    span = positions[-1] - positions[0] + 1
+    return min(1.0, len(matched) / span * 2)
+
+
+def _answer_type(question: str) -> str | None:
+    q = question.lower()
+    if re.search(r"\bhow (many|much|long|old|far|big|large|tall|high)\b|\bwhat (percentage|number)\b", q):
+        return "number"
+    if re.search(r"\bwhen\b|\bwhat (year|date|day|month|century|decade|time)\b|\bwhich (year|century)\b", q):
+        return "date"
+    if re.search(r"\bwho(m|se)?\b", q):
+        return "name"
+    if re.search(r"\bwhere\b", q):
+        return "place"
+    return None
+
+
+def _type_match(wanted: str, sentence: str, question: str) -> float:
+    if wanted == "date":
+        return 1.0 if _YEAR_OR_DATE.search(sentence) else 0.0
+    if wanted == "number":
+        return 1.0 if _NUMBER.search(sentence) else 0.0
+    question_words = set(question.lower().split())
+    names = [m.group(0) for m in _CAPITALISED.finditer(sentence)]
+    return 1.0 if any(n.lower() not in question_words for n in names) else 0.0
+
+
+def _near_duplicate(a: Candidate, b: Candidate) -> bool:
+    if not a.terms or not b.terms:
+        return False
+    shared = len(a.terms & b.terms)
+    return shared / min(len(a.terms), len(b.terms)) >= 0.85 or shared / len(a.terms | b.terms) >= (
+        NEAR_DUPLICATE
+    )

@@ -1,0 +1,95 @@
+"""What the `index`, `ask` and `chat` commands share: quiet logs, opening the index (building the demo
+one on first use), and turning domain errors into one clear line.
+
+Imports stay light: the encoder, FAISS and the index modules load inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+import click
+
+from bot.errors import QuestionError
+from bot.settings import Settings, demo_corpus_dir
+
+if TYPE_CHECKING:
+    from embeddings.search import Searcher
+
+T = TypeVar("T")
+
+NOISY_LOGGERS = ("sentence_transformers", "transformers", "httpx", "httpcore", "faiss", "torch", "urllib3")
+
+
+def quiet_logs(verbose: bool = False) -> None:
+    """Warnings and errors only, and none of the libraries' own progress bars or advisory chatter."""
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s"
+    )
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Domain errors and bad paths become `Error: <one line>` and exit status 1, never a traceback."""
+    from embeddings.errors import IndexError_
+
+    try:
+        yield
+    except (IndexError_, QuestionError, FileNotFoundError, NotADirectoryError, ValueError) as exc:
+        raise click.ClickException(_one_line(exc)) from None
+    except PermissionError as exc:
+        raise click.ClickException(f"permission denied: {exc.filename or exc}") from None
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, FileNotFoundError) and exc.filename:
+        return f"no such file or folder: {exc.filename}"
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def real_encoder() -> object:
+    from embeddings.encoder import SentenceTransformerEncoder
+
+    return SentenceTransformerEncoder()
+
+
+def open_searcher(settings: Settings, note: Callable[[str], None]) -> Searcher:
+    """Open the index; when the default location holds none yet, build it from the demo corpus first
+    and say so through `note`. An explicit index that is missing is an error, not built."""
+    from embeddings.errors import IndexNotFound
+    from embeddings.search import Searcher
+
+    try:
+        return Searcher.open(settings.index_dir)
+    except IndexNotFound:
+        if not settings.index_is_default or _has_content(settings.index_dir):
+            raise
+    note(
+        f"No index at {settings.index_dir} yet: building one from the demo corpus "
+        f"(fictional articles, {demo_corpus_dir()}). Index your own with `newsbot index build PATH`."
+    )
+    build_demo_index(settings.index_dir)
+    return Searcher.open(settings.index_dir)
+
+
+def build_demo_index(index_dir: Path) -> None:
+    from embeddings.build import build_index
+    from embeddings.encoder import SentenceTransformerEncoder
+
+    build_index([demo_corpus_dir()], index_dir, SentenceTransformerEncoder())
+
+
+def _has_content(folder: Path) -> bool:
+    # Never build over a folder that holds something: it may be a damaged index worth keeping.
+    return folder.exists() and any(folder.iterdir())

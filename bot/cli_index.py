@@ -1,0 +1,178 @@
+"""`newsbot index build|update|stats`: make, refresh and describe the index, with a progress bar.
+
+Building is atomic (see `embeddings.build`): Ctrl-C or a crash leaves the previous index as it was.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from bot.cli_common import quiet_logs, user_errors
+from bot.settings import ENV_INDEX, default_index_dir
+
+if TYPE_CHECKING:
+    from embeddings.build import BuildProgress, BuildReport
+
+INDEX_OPTION = click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help=f"Index directory [env {ENV_INDEX}; default: a per-user data folder].",
+)
+PATHS = click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+
+
+@click.group()
+def index() -> None:
+    """Build, update and describe the index of articles."""
+
+
+@index.command()
+@PATHS
+@INDEX_OPTION
+def build(paths: tuple[Path, ...], index_dir: Path | None) -> None:
+    """Index the articles in PATHS (files or folders: .txt dumps, .html, .jsonl), replacing the index."""
+    _run("build", paths, index_dir)
+
+
+@index.command()
+@PATHS
+@INDEX_OPTION
+def update(paths: tuple[Path, ...], index_dir: Path | None) -> None:
+    """Bring the index in line with PATHS: embed new and changed articles, drop removed ones."""
+    _run("update", paths, index_dir)
+
+
+def _run(mode: str, paths: tuple[Path, ...], index_dir: Path | None) -> None:
+    quiet_logs()
+    target = index_dir if index_dir is not None else default_index_dir()
+    with user_errors():
+        missing = [p for p in paths if not p.exists()]
+        if missing:
+            raise FileNotFoundError(2, "No such file or directory", str(missing[0]))
+        from embeddings.build import build_index, update_index
+        from embeddings.encoder import SentenceTransformerEncoder
+
+        run = build_index if mode == "build" else update_index
+        with _Bar() as bar:
+            report = run(list(paths), target, SentenceTransformerEncoder(), progress=bar.update)
+    click.echo(summary(report), err=True)
+
+
+class _Bar:
+    """One tqdm bar on standard error: articles while reading and chunking, then chunks while embedding."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._stage = ""
+
+    def __enter__(self) -> _Bar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+    def update(self, progress: BuildProgress) -> None:
+        from tqdm import tqdm
+
+        if progress.stage != self._stage:
+            if self._bar is not None:
+                self._bar.close()
+            self._stage = progress.stage
+            unit = "chunk" if progress.stage in ("embedding", "writing") else "article"
+            self._bar = tqdm(desc=progress.stage, unit=unit, leave=False, dynamic_ncols=True)
+        if progress.stage in ("embedding", "writing"):
+            self._bar.total = progress.chunks_total or None
+            self._bar.n = progress.chunks_embedded
+            self._bar.set_postfix_str(f"{progress.chunks_per_second:.0f} chunks/s", refresh=False)
+        else:
+            self._bar.total = progress.articles_total or None
+            self._bar.n = progress.articles_done
+        self._bar.refresh()
+
+
+def summary(report: BuildReport) -> str:
+    """What the build did, skipped files with their reasons included."""
+    lines = [
+        f"{'Built' if report.mode == 'build' else 'Updated'} {report.index_dir}: "
+        f"{report.articles_indexed} articles, {report.chunks_total} chunks "
+        f"({report.chunks_embedded} embedded at {report.chunks_per_second:.1f} chunks/s, "
+        f"{report.elapsed_s:.1f} s).",
+        f"Articles read: {report.articles_read}; added {report.articles_added}, changed "
+        f"{report.articles_changed}, removed {report.articles_removed}, "
+        f"unchanged {report.articles_unchanged}.",
+    ]
+    if report.full_rebuild_reason:
+        lines.append(f"Rebuilt everything: {report.full_rebuild_reason}")
+    if report.duplicates:
+        lines.append(f"Duplicates dropped: {len(report.duplicates)}.")
+    if report.skipped:
+        lines.append(f"Skipped {len(report.skipped)}:")
+        lines += [f"  {s.source}: {s.reason}" for s in report.skipped]
+    lines += list(report.notes)
+    return "\n".join(lines)
+
+
+@index.command()
+@INDEX_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def stats(index_dir: Path | None, as_json: bool) -> None:
+    """Describe the index: counts, model, dates, publishers."""
+    quiet_logs()
+    target = index_dir if index_dir is not None else default_index_dir()
+    with user_errors():
+        from embeddings.search import Searcher
+
+        searcher = Searcher.open(target, encoder=_NoEncoderNeeded.for_index(target))
+        try:
+            info = searcher.stats()
+        finally:
+            searcher.close()
+    data = {
+        "index_dir": str(info.index_dir),
+        "articles": info.articles,
+        "chunks": info.chunks,
+        "publishers": list(info.publishers),
+        "first_published": info.first_published.isoformat() if info.first_published else None,
+        "last_published": info.last_published.isoformat() if info.last_published else None,
+        "model": info.model,
+        "dim": info.dim,
+        "index_kind": info.index_kind,
+        "built_at": info.built_at,
+        "format_version": info.format_version,
+        "corpus_fingerprint": info.corpus_fingerprint,
+        "chunking": info.chunking,
+    }
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False))
+        return
+    for key, value in data.items():
+        shown = ", ".join(value) if isinstance(value, list) else value
+        click.echo(f"{key.replace('_', ' ')}: {shown if shown not in (None, '') else '-'}")
+
+
+class _NoEncoderNeeded:
+    """Stats never encode: stand in for the model named by the manifest so nothing heavy loads."""
+
+    def __init__(self, name: str, dim: int) -> None:
+        self.name = name
+        self.dim = dim
+
+    @classmethod
+    def for_index(cls, index_dir: Path) -> Any:
+        from embeddings.manifest import read_manifest
+
+        manifest = read_manifest(index_dir)
+        return cls(manifest.model, manifest.dim)
+
+    def encode_queries(self, texts: list[str]) -> Any:
+        raise RuntimeError("index stats does not encode")
+
+    def encode_passages(self, texts: list[str], batch_size: int = 64) -> Any:
+        raise RuntimeError("index stats does not encode")

@@ -1,0 +1,118 @@
+"""Sentence splitting and query-term handling for extractive answers.
+
+A rule-based splitter for English news prose: it knows common abbreviations and initials, and treats a
+blank line as a hard break. It does not handle languages without spaces or sentence-final punctuation
+(Chinese, Japanese, Thai); Korean and other space-separated scripts split on their punctuation as usual.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Words that end with a full stop without ending a sentence.
+_ABBREVIATIONS = frozenset(
+    """
+    mr mrs ms dr prof sr jr st mt ft no nos vs etc inc ltd co corp gov sen rep gen col lt sgt capt
+    jan feb mar apr jun jul aug sep sept oct nov dec mon tue wed thu fri sat sun u.s u.k e.g i.e a.m
+    p.m approx dept est fig vol ave blvd rd
+    """.split()  # noqa: SIM905
+)
+
+_BOUNDARY = re.compile(r"""[.!?。？！]+["'”’)\]]*(?=\s+|$)""")
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+STOPWORDS = frozenset(
+    """
+    a an the and or but if of at by for with about against between into through during before after
+    above below to from up down in out on off over under again further then once here there when
+    where why how all any both each few more most other some such no nor not only own same so than
+    too very can will just should now is are was were be been being have has had having do does did
+    doing i me my we our you your he him his she her it its they them their what which who whom this
+    that these those am would could may might must shall also as s t don did does what's whose many
+    much one ones
+    """.split()  # noqa: SIM905
+)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of a text: `text == source[start:end]`."""
+
+    start: int
+    end: int
+    text: str
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """The sentences of `text` with their character spans; blank lines always end a sentence."""
+    sentences: list[Sentence] = []
+    for block in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]*)*", text):
+        _split_block(text, block.start(), block.end(), sentences)
+    return sentences
+
+
+def _split_block(text: str, start: int, end: int, out: list[Sentence]) -> None:
+    cursor = start
+    for match in _BOUNDARY.finditer(text, start, end):
+        if _is_abbreviation(text, cursor, match.start()):
+            continue
+        after = text[match.end() : end].lstrip()
+        # A lower-case continuation ("3.5 p.m. on Monday", "... said the mayor.") is not a new sentence.
+        if after and after[0].islower():
+            continue
+        _emit(text, cursor, match.end(), out)
+        cursor = match.end()
+    _emit(text, cursor, end, out)
+
+
+def _is_abbreviation(text: str, sentence_start: int, dot: int) -> bool:
+    if text[dot] != ".":
+        return False
+    word_start = dot
+    while word_start > sentence_start and not text[word_start - 1].isspace():
+        word_start -= 1
+    word = text[word_start:dot].lower().strip("(\"'“‘")
+    if word in _ABBREVIATIONS:
+        return True
+    # Initials ("J. Smith", "U.S.") and decimal-like tokens.
+    return (len(word) == 1 and word.isalpha()) or bool(re.fullmatch(r"(?:\w\.)+\w", word))
+
+
+def _emit(text: str, start: int, end: int, out: list[Sentence]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        out.append(Sentence(start, end, text[start:end]))
+
+
+def stem(word: str) -> str:
+    """A crude suffix stripper: enough that 'elected' meets 'election' less often than 'elect' meets
+    'elected'. Consistency matters more than linguistics here."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    for suffix, replacement in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            if suffix == "s" and word.endswith("ss"):
+                return word
+            word = word[: len(word) - len(suffix)] + replacement
+            break
+    # "name", "named" and "naming" all become "nam".
+    return word[:-1] if word.endswith("e") and len(word) > 3 else word
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased word tokens, stemmed."""
+    return [stem(t) for t in _TOKEN.findall(text.lower())]
+
+
+def content_terms(text: str) -> list[str]:
+    """Stemmed tokens without stopwords, in order, without repeats."""
+    seen: dict[str, None] = {}
+    for raw in _TOKEN.findall(text.lower()):
+        if raw in STOPWORDS:
+            continue
+        seen.setdefault(stem(raw), None)
+    return list(seen)
