@@ -1,0 +1,184 @@
+"""Answer composition: citation invariants, abstention, question checks. Hits are built by hand or come
+from a small index built with the fake encoder; no model is loaded here."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import pytest
+
+from bot.answer import MAX_QUESTION_CHARS, answer, assess, clean_question, compose, select
+from bot.errors import EmptyQuestion, QuestionTooLong
+from bot.models import Answer
+from bot.sentences import split_sentences, stem
+from corpus.models import Article, Chunk
+from embeddings.models import ArticleMeta, Hit
+
+TRAM = (
+    "The council approved the Harbour Line tram on Monday by nine votes to four. "
+    "The line will run 7.4 kilometres and is expected to cost 412 million crowns. "
+    "Construction begins in January."
+)
+FERRY = (
+    "The electric ferry Northern Tern made its first crossing on Monday. "
+    "The ferry carries up to 300 passengers and 40 cars."
+)
+BUDGET = (
+    "Most of the budget increase will go to schools and to the Harbour Line tram. "
+    "Property tax rises by two percent."
+)
+
+
+def hit(article: str, text: str, rank: int, score: float, dense: float = 0.6) -> Hit:
+    chunk = Chunk(f"{article}:0", article, 0, 0, len(text), text)
+    meta = ArticleMeta(
+        id=article,
+        source=f"/news/{article}.txt",
+        title=f"Story {article}",
+        publisher="The Exampleton Gazette",
+        published=datetime(2024, 3, rank),
+        url=None,
+    )
+    return Hit(chunk, meta, rank, score, dense_score=dense, keyword_score=None)
+
+
+def hits() -> list[Hit]:
+    return [
+        hit("tram", TRAM, 1, 1.0, 0.7),
+        hit("budget", BUDGET, 2, 0.8, 0.5),
+        hit("ferry", FERRY, 3, 0.3, 0.2),
+    ]
+
+
+def check_invariants(result: Answer) -> None:
+    numbers = [c.n for c in result.citations]
+    assert numbers == list(range(1, len(numbers) + 1))
+    first_use: list[int] = []
+    for sentence in result.sentences:
+        if sentence.n not in first_use:
+            first_use.append(sentence.n)
+    assert first_use == numbers, "numbered in order of first use, every citation used"
+    in_text = [int(n) for n in re.findall(r"\[(\d+)\]", result.text)]
+    assert set(in_text) == set(numbers), "every [n] resolves"
+    by_n = {c.n: c for c in result.citations}
+    for sentence in result.sentences:
+        assert sentence.text in by_n[sentence.n].quote
+        passage = next(h for h in result.passages if h.article.id == by_n[sentence.n].article_id)
+        assert sentence.text in passage.chunk.text, "quoted verbatim from the cited article"
+
+
+def test_answer_quotes_the_sentence_that_answers_and_cites_it() -> None:
+    result = compose("How much will the Harbour Line tram cost?", hits(), threshold=0.0)
+    assert not result.abstained
+    assert "412 million crowns" in result.text
+    check_invariants(result)
+    cost_sentence = next(s for s in result.sentences if "412 million" in s.text)
+    cited = next(c for c in result.citations if c.n == cost_sentence.n)
+    assert cited.article_id == "tram" and cited.chunk_id == "tram:0"
+    assert 1 <= len(result.sentences) <= 3
+
+
+def test_numbers_follow_first_use_across_articles() -> None:
+    result = compose("Harbour Line tram schools budget ferry Monday", hits(), threshold=0.0)
+    check_invariants(result)
+    assert len({s.n for s in result.sentences}) == len(result.citations)
+
+
+def test_near_duplicate_sentences_are_not_repeated() -> None:
+    same = "The Harbour Line tram will cost 412 million crowns, the council said on Monday."
+    twin = [hit("a", same, 1, 1.0), hit("b", same.replace("Monday", "Tuesday"), 2, 0.99)]
+    result = compose("What will the Harbour Line tram cost?", twin, threshold=0.0)
+    assert len(result.sentences) == 1
+    check_invariants(result)
+
+
+def test_abstains_when_no_sentence_shares_a_term_and_shows_closest() -> None:
+    result = compose("Who won the 2022 World Cup final?", hits())
+    assert result.abstained
+    assert result.sentences == () and result.citations == ()
+    assert [c.n for c in result.closest] == [1, 2, 3]
+    assert [c.article_id for c in result.closest] == ["tram", "budget", "ferry"]
+
+
+def test_abstains_with_no_hits_and_no_closest() -> None:
+    result = compose("Who won the marathon?", [])
+    assert result.abstained and result.closest == ()
+
+
+def test_low_confidence_abstains_at_the_threshold() -> None:
+    question = "How much will the Harbour Line tram cost?"
+    confidence = assess(question, hits()).confidence
+    assert 0.0 < confidence < 1.0
+    assert compose(question, hits(), threshold=confidence + 1e-6).abstained
+    assert not compose(question, hits(), threshold=confidence - 1e-6).abstained
+
+
+def test_negated_question_lowers_confidence() -> None:
+    plain = assess("Which tram did the council approve?", hits()).confidence
+    negated = assess("Which tram did the council not approve?", hits()).confidence
+    assert negated < plain
+
+
+def test_select_caps_the_answer_at_three_sentences() -> None:
+    text = " ".join(f"The tram stop number {i} opens at Quay Square {i}." for i in range(8))
+    candidates = assess("When does the tram stop at Quay Square open?", [hit("t", text, 1, 1.0)]).candidates
+    assert len(select(candidates)) <= 3
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n\t", "\x00\x07\x1b", "\u200b\u200b"])
+def test_empty_questions_are_refused(question: str) -> None:
+    with pytest.raises(EmptyQuestion):
+        clean_question(question)
+
+
+def test_a_100kb_question_is_refused_with_the_limit_in_the_message() -> None:
+    with pytest.raises(QuestionTooLong, match=f"{MAX_QUESTION_CHARS:,}"):
+        clean_question("why " * 25_000)
+
+
+def test_control_characters_are_removed_and_unicode_kept() -> None:
+    assert clean_question("Who\x00 won\x1b the  race?\u200b 🏃 누가") == "Who won the race? 🏃 누가"
+
+
+def test_sentence_splitter_keeps_abbreviations_and_offsets() -> None:
+    text = "Dr. Hana Okafor led the U.S. team. It found a beetle.\n\nA new paragraph starts here"
+    sentences = split_sentences(text)
+    assert [s.text for s in sentences] == [
+        "Dr. Hana Okafor led the U.S. team.",
+        "It found a beetle.",
+        "A new paragraph starts here",
+    ]
+    assert all(text[s.start : s.end] == s.text for s in sentences)
+
+
+def test_stemming_meets_inflections() -> None:
+    assert stem("named") == stem("name") == stem("naming")
+    assert stem("cubs") == stem("cub")
+
+
+def test_answer_through_a_real_searcher_with_the_fake_encoder(tmp_path, fake_encoder) -> None:
+    from embeddings.build import build_index_from_articles
+    from embeddings.search import Searcher
+
+    articles = [
+        Article(id="tram01", source="tram.txt", text=TRAM, title="Tram approved", publisher="Gazette"),
+        Article(id="ferry1", source="ferry.txt", text=FERRY, title="Ferry sails", publisher="Radio"),
+    ]
+    build_index_from_articles(articles, tmp_path / "index", fake_encoder)
+    searcher = Searcher.open(tmp_path / "index", fake_encoder)
+    try:
+        question = "How many passengers does the electric ferry carry?"
+        via_answer = answer(question, searcher, k=4)
+        assert via_answer.passages == tuple(searcher.search(question, k=4))
+        # The hashing encoder's similarities are not the real model's, so the calibrated threshold does
+        # not apply: compose with none to check what is quoted and cited.
+        result = compose(question, list(via_answer.passages), threshold=0.0)
+        assert not result.abstained
+        assert "300 passengers" in result.text
+        assert result.citations[0].article_id == "ferry1"
+        check_invariants(result)
+        with pytest.raises(EmptyQuestion):
+            answer("  ", searcher)
+    finally:
+        searcher.close()

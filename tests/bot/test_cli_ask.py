@@ -1,0 +1,105 @@
+"""`newsbot ask` / `chat` / `index` on bad input: one clear line, a non-zero exit, no traceback, nothing
+overwritten. These need no model: they fail before one would load (or use the fake encoder)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
+from corpus.models import Article
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NEWSBOT_INDEX", raising=False)
+    monkeypatch.delenv("NEWSBOT_K", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+
+
+def run(*args: str, stdin: str | None = None):
+    return CliRunner().invoke(main, list(args), input=stdin)
+
+
+def one_clear_line(result, *words: str) -> None:
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output + result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("Error: ")
+    for word in words:
+        assert word.lower() in lines[0].lower()
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\x00\x01\x1b", "\t\n"])
+def test_empty_question(question: str, tmp_path: Path) -> None:
+    result = run("ask", question, "--index", str(tmp_path / "nothing"))
+    one_clear_line(result, "empty")
+    assert not (tmp_path / "nothing").exists()
+
+
+def test_100kb_question(tmp_path: Path) -> None:
+    result = run("ask", "x" * 100_000, "--index", str(tmp_path / "nothing"))
+    one_clear_line(result, "limit")
+
+
+def test_missing_index_is_not_created(tmp_path: Path) -> None:
+    result = run("ask", "Who won the marathon?", "--index", str(tmp_path / "missing"))
+    one_clear_line(result, "index")
+    assert not (tmp_path / "missing").exists()
+
+
+def test_corrupt_index_is_reported_and_left_alone(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    index.mkdir()
+    (index / "manifest.json").write_text("{not json", encoding="utf-8")
+    before = sorted((p.name, p.read_bytes()) for p in index.iterdir())
+    for args in (["ask", "Who won?"], ["index", "stats"]):
+        one_clear_line(run(*args, "--index", str(index)), "index")
+    assert sorted((p.name, p.read_bytes()) for p in index.iterdir()) == before
+
+
+def test_index_built_with_another_model(tmp_path: Path, fake_encoder) -> None:
+    from embeddings.build import build_index_from_articles
+
+    article = Article(id="a1", source="a.txt", text="The tram line opens in 2027.", title="Tram")
+    build_index_from_articles([article], tmp_path / "index", fake_encoder)
+    result = run("ask", "When does the tram open?", "--index", str(tmp_path / "index"))
+    one_clear_line(result, fake_encoder.name)
+
+
+def test_build_from_a_path_that_does_not_exist(tmp_path: Path) -> None:
+    result = run("index", "build", str(tmp_path / "nope"), "--index", str(tmp_path / "index"))
+    one_clear_line(result, "nope")
+    assert not (tmp_path / "index").exists()
+
+
+def test_bad_k_and_dates_are_usage_errors(tmp_path: Path) -> None:
+    assert run("ask", "q?", "--k", "0").exit_code == 2
+    assert run("ask", "q?", "--since", "yesterday").exit_code == 2
+    result = run("ask", "q?", "--since", "2024-05-01", "--until", "2024-01-01", "--index", str(tmp_path))
+    assert result.exit_code != 0 and "--since" in result.output + result.stderr
+
+
+def test_nonnumeric_k_env_var(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSBOT_K", "many")
+    assert run("ask", "q?").exit_code == 2
+
+
+def test_stats_of_a_fake_built_index_as_json(tmp_path: Path, fake_encoder) -> None:
+    import json
+
+    from embeddings.build import build_index_from_articles
+
+    articles = [
+        Article(id="a1", source="a.txt", text="The tram line opens in 2027.", title="Tram", publisher="G"),
+        Article(id="a2", source="b.txt", text="The ferry carries 300 people.", title="Ferry", publisher="R"),
+    ]
+    build_index_from_articles(articles, tmp_path / "index", fake_encoder)
+    result = run("index", "stats", "--index", str(tmp_path / "index"), "--json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["articles"] == 2 and data["model"] == fake_encoder.name
+    assert sorted(data["publishers"]) == ["G", "R"]

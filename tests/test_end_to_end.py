@@ -1,0 +1,156 @@
+"""End to end with the real model on the project's own fictional demo corpus: build → ask → the citations
+point at the right article and quote it; the JSON shape; abstention; batch, chat and first-use build."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.answer import answer
+from bot.cli import main
+from bot.settings import demo_corpus_dir
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NEWSBOT_INDEX", raising=False)
+    monkeypatch.delenv("NEWSBOT_K", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+
+
+@pytest.fixture(scope="module")
+def demo_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    index = tmp_path_factory.mktemp("e2e") / "index"
+    result = CliRunner().invoke(main, ["index", "build", str(demo_corpus_dir()), "--index", str(index)])
+    assert result.exit_code == 0, result.stderr
+    assert "17 articles" in result.stderr
+    assert "README.md: not a kind of file newsbot reads" in result.stderr
+    return index
+
+
+def ask_json(index: Path, question: str) -> dict:
+    result = CliRunner().invoke(main, ["ask", question, "--index", str(index), "--json"])
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1
+    return json.loads(lines[0])
+
+
+def check_quotes(data: dict) -> None:
+    passages = {p["chunk_id"]: p["text"] for p in data["passages"]}
+    for citation in data["citations"]:
+        for part in citation["quote"].split(" … "):
+            assert part in data["answer"]
+            assert any(part in text for text in passages.values())
+
+
+@pytest.mark.parametrize(
+    ("question", "source_end", "fact"),
+    [
+        ("Who won the Exampleton Marathon?", "2024-04-21-marathon.txt", "Tomasz Reyes"),
+        (
+            "How many turbines will the Gull Bank wind farm have?",
+            "riverbend-radio-news.jsonl:3",
+            "64 turbines",
+        ),
+        ("How many beds does the new children's wing have?", "2024-10-07-childrens-wing.html", "48 beds"),
+        ("What pay rise did the dockworkers accept?", "2024-02-27-port-strike.txt", "6.5 percent"),
+    ],
+)
+def test_ask_cites_the_right_article_and_quotes_it(
+    demo_index: Path, question: str, source_end: str, fact: str
+) -> None:
+    data = ask_json(demo_index, question)
+    assert data["question"] == question and data["abstained"] is False
+    assert fact in data["answer"]
+    first = data["citations"][0]
+    assert first["n"] == 1 and first["source"].endswith(source_end)
+    assert fact in " ".join(c["quote"] for c in data["citations"] if c["source"].endswith(source_end))
+    check_quotes(data)
+    assert [p["rank"] for p in data["passages"]] == list(range(1, len(data["passages"]) + 1))
+    assert len(data["passages"]) <= 8
+
+
+def test_off_topic_question_abstains_with_closest_sources(demo_index: Path) -> None:
+    data = ask_json(demo_index, "What is the boiling point of mercury in kelvin?")
+    assert data["abstained"] is True
+    assert data["citations"] == [] and "do not cover" in data["answer"]
+    assert 1 <= len(data["closest"]) <= 3
+
+
+def test_text_output_lists_sources(demo_index: Path) -> None:
+    result = CliRunner().invoke(main, ["ask", "Who won the Exampleton Marathon?", "--index", str(demo_index)])
+    assert result.exit_code == 0
+    assert "[1] Reyes breaks course record at Exampleton Marathon — The Exampleton Gazette, 2024-04-21" in (
+        result.stdout
+    )
+
+
+def test_batch_from_stdin_one_result_per_line(demo_index: Path) -> None:
+    stdin = "Who won the Exampleton Marathon?\n\nHow many turbines will Gull Bank have?\n"
+    result = CliRunner().invoke(main, ["ask", "--index", str(demo_index), "--json"], input=stdin)
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 3
+    records = [json.loads(line) for line in lines]
+    assert "Tomasz Reyes" in records[0]["answer"]
+    assert "error" in records[1]
+    assert "64 turbines" in records[2]["answer"]
+    assert result.exit_code == 1  # one question was bad
+
+
+def test_since_filter_excludes_older_articles(demo_index: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        [
+            "ask",
+            "Who won the Exampleton Marathon?",
+            "--index",
+            str(demo_index),
+            "--since",
+            "2024-06-01",
+            "--json",
+        ],
+    )
+    data = json.loads(result.stdout)
+    assert all(p["published"] >= "2024-06-01" for p in data["passages"])
+    assert "Tomasz Reyes" not in data["answer"]
+
+
+def test_chat_answers_and_keeps_history(demo_index: Path, tmp_path: Path) -> None:
+    stdin = "Who won the Exampleton Marathon?\n\nexit\n"
+    result = CliRunner().invoke(main, ["chat", "--index", str(demo_index)], input=stdin)
+    assert result.exit_code == 0, result.stderr
+    assert "Tomasz Reyes" in result.stdout
+    assert (tmp_path / "data" / "newsbot" / "chat_history").is_file()
+
+
+def test_update_skips_unchanged_articles(demo_index: Path) -> None:
+    result = CliRunner().invoke(main, ["index", "update", str(demo_corpus_dir()), "--index", str(demo_index)])
+    assert result.exit_code == 0, result.stderr
+    assert "unchanged 17" in result.stderr and "0 embedded" in result.stderr
+
+
+def test_first_ask_builds_the_demo_index_at_the_default_location(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["ask", "Who won the Exampleton Marathon?"])
+    assert result.exit_code == 0, result.stderr
+    assert "building one from the demo corpus" in result.stderr
+    assert "Tomasz Reyes" in result.stdout
+    assert (tmp_path / "data" / "newsbot" / "index").is_dir()
+
+
+def test_answer_api_with_the_real_encoder(tmp_path: Path, real_encoder) -> None:
+    from corpus.read import read_paths
+    from embeddings.build import build_index_from_articles
+    from embeddings.search import Searcher
+
+    batch = read_paths([demo_corpus_dir()])
+    build_index_from_articles(batch.articles, tmp_path / "index", real_encoder)
+    with Searcher.open(tmp_path / "index", real_encoder) as searcher:
+        result = answer("What were the red panda cubs named?", searcher)
+        assert not result.abstained
+        assert "Maple and Ember" in result.text
+        assert result.citations[0].title == "Exampleton Zoo welcomes twin red panda cubs"
+        assert answer("Who won the 2022 World Cup?", searcher).abstained
