@@ -511,6 +511,7 @@ def main(
         "real_top10_cos": real,
         "synthetic_top10_cos": synthetic,
         "command": " ".join(sys.argv),
+        "load_average_at_end": os.getloadavg(),
         "rows": [asdict(r) for r in rows],
     }
     path = out_dir / f"scale-{'-'.join(str(c) for c in counts)}.json"

@@ -1,0 +1,149 @@
+"""Cold start: wall time of `newsbot ask "…"` as a fresh process on an existing index.
+
+Beside it, in the same run: `python -c "pass"` (the interpreter alone) and `python -c "import
+sentence_transformers"` (what a query path through torch pays before any work). It also times the same
+question answered through the ONNX query encoder (`embeddings/onnx_encoder.py`), so the figure is known
+whether or not the CLI picks that encoder yet, and lists what `newsbot ask` imports at start
+(`python -X importtime`), heaviest first.
+
+The index is built once (by the real builder and model, from the fictional demo corpus, unless `--index`
+names one) and the ONNX export made once, before anything is timed. Each command runs `--repeat` times;
+the median is the figure (the first run also pays for cold disk caches, which the OS keeps afterwards).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+QUESTION = "When does the new tram line open?"
+
+_ONNX_ASK = """
+import sys
+from pathlib import Path
+from bot.answer import answer
+from bot.render import render_text
+from embeddings.onnx_encoder import OnnxQueryEncoder
+from embeddings.search import Searcher
+encoder = OnnxQueryEncoder.from_cache(cache_dir=Path(sys.argv[2]) if sys.argv[2] else None)
+if encoder is None:
+    raise SystemExit("no ONNX export cached")
+with Searcher.open(Path(sys.argv[1]), encoder=encoder) as searcher:
+    print(render_text(answer(sys.argv[3], searcher)))
+"""
+
+
+@dataclass(frozen=True)
+class Timing:
+    label: str
+    median_s: float
+    min_s: float
+    runs: int
+
+
+def newsbot_command() -> list[str]:
+    script = Path(sys.executable).with_name("newsbot")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
+
+
+def time_command(label: str, command: list[str], repeat: int, env: dict[str, str]) -> Timing:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, env=env)
+        times.append(time.perf_counter() - start)
+        if done.returncode != 0:
+            raise click.ClickException(f"{label} failed ({done.returncode}): {done.stderr.strip()[-500:]}")
+    return Timing(label, statistics.median(times), min(times), repeat)
+
+
+def heavy_imports(command: list[str], env: dict[str, str], top: int = 12) -> list[tuple[str, float]]:
+    """Top-level imports of `command` by cumulative seconds, from `python -X importtime`."""
+    env = {**env, "PYTHONPROFILEIMPORTTIME": "1"}
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    totals: dict[str, float] = {}
+    for line in done.stderr.splitlines():
+        match = re.match(r"import time:\s+\d+\s+\|\s+(\d+)\s+\|( *)(\S+)", line)
+        if match and len(match.group(2)) <= 1:  # top level: no nesting indentation
+            name = match.group(3).split(".")[0]
+            totals[name] = totals.get(name, 0.0) + int(match.group(1)) / 1e6
+    return sorted(totals.items(), key=lambda item: -item[1])[:top]
+
+
+def prepare_index(index_dir: Path) -> None:
+    """Build a demo index with the real model (the builder the CLI uses)."""
+    from bot.settings import demo_corpus_dir
+    from embeddings.build import build_index
+    from embeddings.encoder import SentenceTransformerEncoder
+
+    build_index([demo_corpus_dir()], index_dir, SentenceTransformerEncoder())
+
+
+def prepare_onnx(cache_dir: Path | None) -> Path:
+    from embeddings.onnx_encoder import ensure_onnx_model
+
+    return ensure_onnx_model(cache_dir=cache_dir)
+
+
+@click.command()
+@click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="An existing index (default: build one from the demo corpus in a temporary folder).",
+)
+@click.option("--question", default=QUESTION, show_default=True)
+@click.option("--repeat", default=5, show_default=True)
+@click.option(
+    "--onnx-cache",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where the ONNX export is cached (default: the per-user cache).",
+)
+def main(index_dir: Path | None, question: str, repeat: int, onnx_cache: Path | None) -> None:
+    """Cold `newsbot ask` wall time beside `python -c pass` and `import sentence_transformers`."""
+    with tempfile.TemporaryDirectory(prefix="newsbot-coldstart-") as scratch:
+        if index_dir is None:
+            index_dir = Path(scratch) / "index"
+            click.echo(f"building the demo index in {index_dir} …")
+            prepare_index(index_dir)
+        onnx_path = prepare_onnx(onnx_cache)
+        click.echo(f"ONNX export: {onnx_path}")
+        env = {**os.environ, "NEWSBOT_INDEX": str(index_dir)}
+        python = sys.executable
+        ask = [*newsbot_command(), "ask", question, "--index", str(index_dir)]
+        onnx_ask = [python, "-c", _ONNX_ASK, str(index_dir), str(onnx_cache or ""), question]
+        timings = [
+            time_command('python -c "pass"', [python, "-c", "pass"], repeat, env),
+            time_command(
+                'python -c "import sentence_transformers"',
+                [python, "-c", "import sentence_transformers"],
+                repeat,
+                env,
+            ),
+            time_command(f'newsbot ask "{question}"', ask, repeat, env),
+            time_command("same question, ONNX query encoder", onnx_ask, repeat, env),
+        ]
+        imports = heavy_imports(ask, env)
+        onnx_imports = heavy_imports(onnx_ask, env)
+
+    click.echo(
+        f"\ncold start, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, "
+        f"median of {repeat} (target ≤ 3 s):"
+    )
+    click.echo("| command | median s | min s |\n|---|---:|---:|")
+    for t in timings:
+        click.echo(f"| {t.label} | {t.median_s:.2f} | {t.min_s:.2f} |")
+    for title, listed in (("newsbot ask", imports), ("ONNX path", onnx_imports)):
+        click.echo(f"\nheaviest imports of {title} (cumulative s, python -X importtime):")
+        click.echo(", ".join(f"{name} {seconds:.2f}" for name, seconds in listed))

@@ -1,0 +1,134 @@
+"""Indexing: chunks per second end to end (read, clean, chunk, embed, write) through the real builder,
+beside raw `SentenceTransformer.encode` of the very same chunk texts in the same process and run.
+
+Corpus: real text dumps by path (`<eval-dir>/wcxb-dev-articles/txt`, the first `--limit` files), or any
+folder given with `--corpus`; `--synthetic N` uses N fictional articles instead (no eval data needed).
+The model is loaded and warmed before either is timed, so neither pays for loading it. The texts the
+builder hands the encoder are recorded (title prefixes included) and are what the baseline encodes.
+Peak memory is the process's peak resident set (`ru_maxrss`) before and after the build.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from benchmarks.scale import DEFAULT_EVAL_DIR
+from embeddings.encoder import Vectors
+
+
+class RecordingEncoder:
+    """Passes everything to `inner`, keeping the passage texts it was asked to encode."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self.model_path = getattr(inner, "model_path", None)
+        self.texts: list[str] = []
+
+    def encode_passages(self, texts: list[str], batch_size: int = 64) -> Vectors:
+        self.texts.extend(texts)
+        return self.inner.encode_passages(texts, batch_size=batch_size)
+
+    def encode_queries(self, texts: list[str]) -> Vectors:
+        return self.inner.encode_queries(texts)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
+
+
+def corpus_paths(corpus: Path | None, eval_dir: Path, limit: int) -> list[Path]:
+    folder = corpus or eval_dir / "wcxb-dev-articles" / "txt"
+    if not folder.is_dir():
+        raise click.ClickException(f"no corpus folder at {folder}; give --corpus, --eval-dir or --synthetic")
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    return files[:limit] if limit else files
+
+
+def run(
+    encoder: Any, index_dir: Path, paths: list[Path] | None, articles: list[Any] | None, baseline_batch: int
+) -> dict[str, float]:
+    """Build once through the builder, then encode the recorded texts raw; return the figures."""
+    from embeddings.build import build_index, build_index_from_articles
+
+    encoder.encode_passages(["warm-up: the model loads and runs once before anything is timed"])
+    recorder = RecordingEncoder(encoder)
+    rss_before = peak_rss_mb()
+    started = time.perf_counter()
+    if articles is not None:
+        report = build_index_from_articles(articles, index_dir, recorder)
+    else:
+        report = build_index(paths or [], index_dir, recorder)
+    build_s = time.perf_counter() - started
+    rss_after = peak_rss_mb()
+
+    texts = recorder.texts
+    model = encoder._load() if hasattr(encoder, "_load") else None
+    started = time.perf_counter()
+    if model is not None:  # the library itself, as a user of sentence-transformers would call it
+        model.encode(texts, batch_size=baseline_batch, normalize_embeddings=True, show_progress_bar=False)
+    else:
+        encoder.encode_passages(texts, batch_size=baseline_batch)
+    raw_s = time.perf_counter() - started
+    chunks = report.chunks_embedded
+    return {
+        "articles": report.articles_indexed,
+        "chunks": chunks,
+        "build_s": build_s,
+        "embed_s": report.embed_s,
+        "raw_s": raw_s,
+        "chunks_per_s": chunks / build_s if build_s else 0.0,
+        "raw_chunks_per_s": len(texts) / raw_s if raw_s else 0.0,
+        "articles_per_s": report.articles_indexed / build_s if build_s else 0.0,
+        "peak_rss_before_mb": rss_before,
+        "peak_rss_after_mb": rss_after,
+    }
+
+
+@click.command()
+@click.option("--eval-dir", type=click.Path(path_type=Path), default=DEFAULT_EVAL_DIR, show_default=True)
+@click.option("--corpus", type=click.Path(path_type=Path), default=None, help="A folder of articles instead.")
+@click.option("--limit", default=200, show_default=True, help="Files to index (0: all).")
+@click.option("--synthetic", default=0, help="Index N fictional articles instead of files.")
+@click.option(
+    "--baseline-batch", default=32, show_default=True, help="Batch size of the raw encode (ST's default)."
+)
+def main(eval_dir: Path, corpus: Path | None, limit: int, synthetic: int, baseline_batch: int) -> None:
+    """End-to-end indexing chunks/s beside raw SentenceTransformer.encode of the same texts."""
+    from embeddings.encoder import SentenceTransformerEncoder
+
+    paths: list[Path] | None = None
+    articles = None
+    if synthetic:
+        from benchmarks.synthetic import TextMaker
+
+        articles = TextMaker(3).articles(synthetic, words=400)
+    else:
+        paths = corpus_paths(corpus, eval_dir, limit)
+    with tempfile.TemporaryDirectory(prefix="newsbot-indexing-") as scratch:
+        figures = run(SentenceTransformerEncoder(), Path(scratch) / "index", paths, articles, baseline_batch)
+    ratio = figures["chunks_per_s"] / figures["raw_chunks_per_s"] if figures["raw_chunks_per_s"] else 0.0
+    source = f"{synthetic} fictional articles" if synthetic else f"{len(paths or [])} files"
+    click.echo(f"indexing {source}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}:")
+    click.echo("| what | figure |\n|---|---:|")
+    click.echo(f"| articles indexed | {figures['articles']:,.0f} |")
+    click.echo(f"| chunks embedded | {figures['chunks']:,.0f} |")
+    click.echo(f"| end to end, chunks/s | {figures['chunks_per_s']:.1f} |")
+    click.echo(f"| raw SentenceTransformer.encode, chunks/s | {figures['raw_chunks_per_s']:.1f} |")
+    click.echo(f"| ratio (target ≥ 0.9) | {ratio:.2f} |")
+    click.echo(f"| articles/s | {figures['articles_per_s']:.2f} |")
+    click.echo(
+        f"| time in the encoder / whole build | {figures['embed_s']:.1f} s / {figures['build_s']:.1f} s |"
+    )
+    click.echo(
+        f"| peak RSS before → after the build | {figures['peak_rss_before_mb']:.0f} → "
+        f"{figures['peak_rss_after_mb']:.0f} MB |"
+    )
