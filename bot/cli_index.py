@@ -81,6 +81,8 @@ class _Bar:
     def update(self, progress: BuildProgress) -> None:
         from tqdm import tqdm
 
+        if progress.stage == "done":
+            return  # the summary says it
         if progress.stage != self._stage:
             if self._bar is not None:
                 self._bar.close()

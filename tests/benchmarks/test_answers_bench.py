@@ -1,0 +1,87 @@
+"""A small run of the answers benchmark on a SQuAD-format file written here (fictional paragraphs), so
+the benchmark cannot rot; and its metric functions on outcomes whose figures are known."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from benchmarks.answers import Outcome, auc, choose, fit_logistic, load_squad, main, normalise, sweep
+
+PARAGRAPHS = [
+    (
+        "Exampleton tram",
+        "The Harbour Line tram in Exampleton will run 7.4 kilometres. It is expected to cost 412 million "
+        "crowns. The first trams should carry passengers in 2027.",
+        [("How much will the Harbour Line tram cost?", "412 million crowns"),
+         ("When will the first trams carry passengers?", "2027"),
+         ("How much did the Exampleton ferry cost?", None)],
+    ),
+    (
+        "Exampleton marathon",
+        "Tomasz Reyes won the Exampleton Marathon in two hours and eleven minutes. About 14,500 runners "
+        "started the race.",
+        [("Who won the Exampleton Marathon?", "Tomasz Reyes"),
+         ("How many runners started the race?", "14,500"),
+         ("Who did not win the Exampleton Marathon?", None)],
+    ),
+]  # fmt: skip
+
+
+def write_squad(folder: Path) -> Path:
+    data = []
+    for title, context, questions in PARAGRAPHS:
+        qas = [
+            {
+                "question": q,
+                "id": f"{title}-{i}",
+                "is_impossible": a is None,
+                "answers": [] if a is None else [{"text": a, "answer_start": context.index(a)}],
+            }
+            for i, (q, a) in enumerate(questions)
+        ]
+        data.append({"title": title, "paragraphs": [{"context": context, "qas": qas}]})
+    path = folder / "squad2-dev-half" / "dev-v2.0.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"version": "v2.0", "data": data}), encoding="utf-8")
+    return path
+
+
+def test_small_run_prints_the_curve_and_baselines(tmp_path: Path) -> None:
+    write_squad(tmp_path)
+    result = CliRunner().invoke(main, ["--eval-dir", str(tmp_path), "--no-write", "--fit"])
+    assert result.exit_code == 0, result.output
+    assert "6 questions (4 answerable, 2 unanswerable)" in result.output
+    assert "always abstain (baseline)" in result.output and "never abstain (baseline)" in result.output
+    assert "The curve the threshold was chosen from" in result.output
+    assert "refitted CONFIDENCE_WEIGHTS" in result.output
+
+
+def test_loader_reads_answers_and_impossibles(tmp_path: Path) -> None:
+    paragraphs, questions = load_squad(write_squad(tmp_path))
+    assert len(paragraphs) == 2 and len(questions) == 6
+    assert sum(q.answerable for q in questions) == 4
+    assert load_squad(write_squad(tmp_path / "again"), limit=1)[0] == paragraphs[:1]
+
+
+def test_normalise_is_squads() -> None:
+    assert normalise("The  412 Million, crowns!") == "412 million crowns"
+
+
+def test_sweep_counts_abstention_and_containment() -> None:
+    outcomes = [
+        Outcome(True, 0.9, True, True, (1.0, 1.0, 0.9, 0.0)),
+        Outcome(True, 0.3, True, True, (0.5, 1.0, 0.5, 0.0)),
+        Outcome(False, 0.2, False, False, (0.2, 0.5, 0.3, 1.0)),
+        Outcome(False, 0.6, False, False, (0.6, 0.6, 0.6, 0.0)),
+    ]
+    (point,) = sweep(outcomes, [0.5])
+    assert point.contains == 0.5  # the second answerable one is abstained on
+    assert point.precision == 0.5 and point.recall == 0.5 and point.f1 == 0.5
+    assert sweep(outcomes, [float("inf")])[0].recall == 1.0
+    assert auc(outcomes) == 0.75
+    assert choose(sweep(outcomes, [0.1, 0.5, 0.95])).threshold == 0.1  # only it keeps >= 70% containment
+    weights, _ = fit_logistic(outcomes)
+    assert len(weights) == 4
