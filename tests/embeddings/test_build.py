@@ -1,0 +1,218 @@
+"""Building and updating an index: what is stored, what is re-embedded, and atomicity when a build fails."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embeddings.build import (
+    BuildProgress,
+    NothingToIndex,
+    build_index_from_articles,
+    update_index_from_articles,
+)
+from embeddings.encoder import HashingEncoder, Vectors
+from embeddings.errors import IndexCorrupt, IndexMismatch, IndexNotFound
+from embeddings.manifest import FORMAT_VERSION, MANIFEST_NAME
+from embeddings.search import Searcher
+from tests.embeddings.articles import fictional_articles, long_article
+
+
+class CountingEncoder(HashingEncoder):
+    """Counts every text it is asked to embed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embedded: list[str] = []
+
+    def encode_passages(self, texts: list[str], batch_size: int = 64) -> Vectors:
+        self.embedded.extend(texts)
+        return super().encode_passages(texts, batch_size)
+
+
+class FailingEncoder(HashingEncoder):
+    """Raises after `after` texts, like a build interrupted half way."""
+
+    def __init__(self, after: int) -> None:
+        super().__init__()
+        self.after = after
+        self.seen = 0
+
+    def encode_passages(self, texts: list[str], batch_size: int = 64) -> Vectors:
+        if self.seen + len(texts) > self.after:
+            raise KeyboardInterrupt("interrupted mid-build")
+        self.seen += len(texts)
+        return super().encode_passages(texts, batch_size)
+
+
+def test_build_writes_a_manifest_and_reports(tmp_path: Path) -> None:
+    articles = fictional_articles()
+    seen: list[BuildProgress] = []
+    report = build_index_from_articles(
+        [*articles, articles[0]], tmp_path / "idx", HashingEncoder(), seen.append
+    )
+    assert report.articles_indexed == len(articles)
+    assert report.articles_read == len(articles) + 1
+    assert len(report.duplicates) == 1
+    assert report.chunks_embedded == report.chunks_total >= len(articles)
+    assert report.chunks_per_second > 0
+    assert {p.stage for p in seen} >= {"embedding", "writing", "done"}
+    manifest = json.loads((tmp_path / "idx" / MANIFEST_NAME).read_text())
+    assert manifest["format_version"] == FORMAT_VERSION
+    assert manifest["model"] == "hashing-test-encoder" and manifest["dim"] == 384
+    assert manifest["articles"] == len(articles) and manifest["chunks"] == report.chunks_total
+    assert manifest["index_kind"] == "flat"
+    assert manifest["corpus_fingerprint"] == report.corpus_fingerprint
+
+
+def test_stats_describe_the_index(tmp_path: Path) -> None:
+    build_index_from_articles(fictional_articles(), tmp_path, HashingEncoder())
+    with Searcher.open(tmp_path, HashingEncoder()) as searcher:
+        stats = searcher.stats()
+    assert stats.articles == 5
+    assert stats.publishers == ("The Borough Courier of Sampleford", "The Gazette of Exampleton")
+    assert stats.first_published is not None and stats.first_published.day == 2
+    assert stats.last_published is not None and stats.last_published.month == 6
+    assert stats.model == "hashing-test-encoder" and stats.index_kind == "flat"
+
+
+def test_update_embeds_only_new_and_changed_and_deletes_removed(tmp_path: Path) -> None:
+    articles = fictional_articles()
+    first = CountingEncoder()
+    build_index_from_articles(articles[:4], tmp_path, first)
+    assert len(first.embedded) >= 4
+
+    changed = dataclasses.replace(
+        articles[1], text=articles[1].text + " A late marmalade entry was disqualified."
+    )
+    moved = dataclasses.replace(articles[2], source="elsewhere/tram.txt")  # metadata only
+    encoder = CountingEncoder()
+    report = update_index_from_articles([articles[0], changed, moved, articles[4]], tmp_path, encoder)
+
+    assert (
+        report.articles_added,
+        report.articles_changed,
+        report.articles_removed,
+        report.articles_unchanged,
+    ) == (
+        1,
+        1,
+        1,
+        2,
+    )
+    # only the new and the changed article went through the encoder
+    assert all(("disqualified" in t) or ("cheese" in t.lower()) for t in encoder.embedded)
+    assert report.chunks_embedded == len(encoder.embedded)
+
+    with Searcher.open(tmp_path, HashingEncoder()) as searcher:
+        assert searcher.stats().articles == 4
+        ids = {h.article.id for h in searcher.search("telescopes library lending", k=10)}
+        assert articles[3].id not in ids
+        top = searcher.search("disqualified marmalade entry", k=1)[0]
+        assert top.article.id == articles[1].id and "disqualified" in top.chunk.text
+        tram = searcher.search("tram overhead wires Quill Street", k=1)[0]
+        assert tram.article.source == "elsewhere/tram.txt"
+
+    # a second identical update embeds nothing at all
+    again = CountingEncoder()
+    report = update_index_from_articles([articles[0], changed, moved, articles[4]], tmp_path, again)
+    assert again.embedded == [] and report.articles_unchanged == 4
+
+
+def test_update_without_an_index_builds_one(tmp_path: Path) -> None:
+    report = update_index_from_articles(fictional_articles(), tmp_path / "new", HashingEncoder())
+    assert report.full_rebuild_reason is not None
+    assert report.articles_indexed == 5
+
+
+def test_update_with_another_model_rebuilds_everything(tmp_path: Path) -> None:
+    build_index_from_articles(fictional_articles(), tmp_path, HashingEncoder())
+    other = CountingEncoder()
+    other.name = "another-model"
+    report = update_index_from_articles(fictional_articles(), tmp_path, other)
+    assert report.full_rebuild_reason and "hashing-test-encoder" in report.full_rebuild_reason
+    assert report.chunks_embedded == report.chunks_total
+
+
+def test_a_build_that_fails_half_way_leaves_the_old_index_answering(tmp_path: Path) -> None:
+    articles = fictional_articles()
+    build_index_from_articles(articles[:3], tmp_path, HashingEncoder())
+    before = (tmp_path / MANIFEST_NAME).read_text()
+
+    many = [long_article(300), *articles]
+    with pytest.raises(KeyboardInterrupt):
+        build_index_from_articles(many, tmp_path, FailingEncoder(after=10))
+    with pytest.raises(KeyboardInterrupt):
+        update_index_from_articles(many, tmp_path, FailingEncoder(after=10))
+
+    assert (tmp_path / MANIFEST_NAME).read_text() == before
+    with Searcher.open(tmp_path, HashingEncoder()) as searcher:
+        assert searcher.stats().articles == 3
+        assert searcher.search("Glimmer River footbridge", k=1)[0].article.id == articles[0].id
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_nothing_to_index_leaves_the_index_alone(tmp_path: Path) -> None:
+    build_index_from_articles(fictional_articles(), tmp_path, HashingEncoder())
+    before = (tmp_path / MANIFEST_NAME).read_text()
+    with pytest.raises(NothingToIndex):
+        build_index_from_articles([], tmp_path, HashingEncoder())
+    blank = dataclasses.replace(fictional_articles()[0], text="   ")
+    with pytest.raises(NothingToIndex):
+        build_index_from_articles([blank], tmp_path, HashingEncoder())
+    assert (tmp_path / MANIFEST_NAME).read_text() == before
+
+
+def test_a_blank_article_is_skipped_with_its_reason(tmp_path: Path) -> None:
+    blank = dataclasses.replace(fictional_articles()[0], id="blank", source="blank.txt", text="\n\n")
+    report = build_index_from_articles([blank, *fictional_articles()[1:]], tmp_path, HashingEncoder())
+    assert [(s.source, s.reason) for s in report.skipped] == [("blank.txt", "no text to index")]
+    assert report.articles_indexed == 4
+
+
+def test_stale_temporary_directories_are_cleaned_by_the_next_build(tmp_path: Path) -> None:
+    build_index_from_articles(fictional_articles(), tmp_path, HashingEncoder())
+    stale = tmp_path / ".tmp-20310101T000000-1-abcdef"
+    stale.mkdir()
+    (stale / "chunks.sqlite").write_bytes(b"half written")
+    build_index_from_articles(fictional_articles(), tmp_path, HashingEncoder())
+    assert not stale.exists()
+    assert len([p for p in tmp_path.iterdir() if p.name.startswith("gen-")]) == 1
+
+
+def test_opening_reports_missing_corrupt_and_mismatched_indexes(tmp_path: Path) -> None:
+    with pytest.raises(IndexNotFound, match="newsbot index build"):
+        Searcher.open(tmp_path / "nowhere", HashingEncoder())
+    build_index_from_articles(fictional_articles(), tmp_path, HashingEncoder())
+    with pytest.raises(IndexMismatch, match=r"hashing-test-encoder.*newsbot index build"):
+        Searcher.open(tmp_path, HashingEncoder(dim=128, name="hashing-test-encoder"))
+    with pytest.raises(IndexMismatch, match="other-model"):
+        Searcher.open(tmp_path, HashingEncoder(name="other-model"))
+
+    manifest = json.loads((tmp_path / MANIFEST_NAME).read_text())
+    vectors = tmp_path / manifest["generation"] / "vectors.npy"
+    vectors.write_bytes(vectors.read_bytes()[:100])
+    with pytest.raises(IndexCorrupt, match="newsbot index build"):
+        Searcher.open(tmp_path, HashingEncoder())
+
+    (tmp_path / MANIFEST_NAME).write_text("{not json")
+    with pytest.raises(IndexCorrupt):
+        Searcher.open(tmp_path, HashingEncoder())
+    manifest["format_version"] = FORMAT_VERSION + 1
+    (tmp_path / MANIFEST_NAME).write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatch, match="format version"):
+        Searcher.open(tmp_path, HashingEncoder())
+
+
+def test_vectors_are_kept_beside_the_faiss_index(tmp_path: Path) -> None:
+    report = build_index_from_articles(fictional_articles(), tmp_path, HashingEncoder())
+    generation = tmp_path / report.generation
+    vectors = np.load(generation / "vectors.npy")
+    ids = np.load(generation / "ids.npy")
+    assert vectors.shape == (report.chunks_total, 384) and vectors.dtype == np.float32
+    assert np.all(np.diff(ids) > 0)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
