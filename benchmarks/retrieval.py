@@ -73,12 +73,13 @@ class EvalSet:
 # --- loading --------------------------------------------------------------------------------------
 
 
-def load_squad(path: Path, limit: int | None = None) -> EvalSet:
-    """Paragraphs as articles, answerable questions with their paragraph as gold."""
+def load_squad(path: Path, limit: int | None = None, max_titles: int | None = None) -> EvalSet:
+    """Paragraphs as articles, answerable questions with their paragraph as gold (`max_titles`: only the
+    paragraphs of the first so many Wikipedia articles, for a small run)."""
     data = json.loads(path.read_text(encoding="utf-8"))
     articles: list[Article] = []
     questions: list[Question] = []
-    for entry in data["data"]:
+    for entry in data["data"][:max_titles]:
         title = str(entry["title"]).replace("_", " ")
         for number, paragraph in enumerate(entry["paragraphs"]):
             text = str(paragraph["context"])
