@@ -8,7 +8,7 @@ come from `benchmarks/scale.py` (figures in `benchmarks/results/speed.md`, 2 cor
   default while one query stays well inside the latency budget.
 - ``hnsw``: `IndexIDMap2(IndexHNSWFlat)`, a graph over the full float vectors: recall@10 ≥ 0.95 in a few
   milliseconds at a million vectors, but it keeps every float vector plus the graph in RAM
-  (~1.9 KB per 384-d vector) and builds slowly, so it stops where RAM would.
+  (~1.86 KB per 384-d vector), builds slowly and cannot remove: it stops at 2M vectors.
 - ``ivfpq``: `IndexIDMap(IndexRefine(IndexIVFPQ, SQ8))`: product-quantised codes find candidates, 8-bit
   scalar-quantised copies of the vectors re-rank them; ~0.45 KB a vector, for corpora that no longer
   fit as floats. Trained on a sample. (`IndexIDMap`, not `IDMap2`: the latter keeps a hash map of every
@@ -32,13 +32,16 @@ import numpy.typing as npt
 IndexKind = Literal["flat", "hnsw", "ivfpq"]
 KINDS: tuple[IndexKind, ...] = ("flat", "hnsw", "ivfpq")
 
-# Measured by benchmarks/scale.py on 2 cores (see benchmarks/results/speed.md).
-FLAT_MAX_VECTORS = 200_000  # exact search still answers one query in a few ms up to here
-HNSW_MAX_VECTORS = 4_000_000  # ~1.9 KB a vector in RAM: 4M is ~7.5 GB, the most a 24 GiB box can spare
+# Measured by benchmarks/scale.py on 2 busy cores (benchmarks/results/speed.md), one query at a time:
+# exact search took 8 ms at 100k vectors and 384 ms at 1M, HNSW 0.2-0.3 ms at both.
+FLAT_MAX_VECTORS = 100_000  # exact, and updates remove in place; past this a query costs > 10 ms
+# HNSW keeps ~1.86 KB a vector in RAM and cannot remove, so an update that deletes rebuilds it (500 s
+# per million vectors here): 2M is ~3.7 GB and a rebuild of ~20 minutes, as far as it stays sensible.
+HNSW_MAX_VECTORS = 2_000_000
 
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 64
+HNSW_EF_SEARCH = 128  # recall@10 0.979 at 1M in 0.31 ms (64: 0.963); the margin is cheap
 
 PQ_M = 48  # 384-d / 48 = 8 dimensions per sub-quantizer, one byte each
 PQ_BITS = 8
@@ -217,3 +220,15 @@ def configure_for_search(index: Any, knobs: SearchKnobs | None = None) -> None:
         inner.hnsw.efSearch = int(knobs.ef_search)
     elif isinstance(inner, faiss.IndexIVF):
         inner.nprobe = int(min(knobs.nprobe, inner.nlist))
+
+
+def use_threads_for_single_queries(threads: int = 1) -> None:
+    """Set FAISS's OpenMP threads for a process that searches one query at a time (the bot, the CLI).
+
+    faiss hands one query to one thread anyway; with more OpenMP threads the idle ones spin, and on a
+    busy 2-core machine that made one exact search at 100k vectors 46 ms instead of 8 ms
+    (benchmarks/scale.py). Process-wide: call it where queries are served, not in a build.
+    """
+    import faiss
+
+    faiss.omp_set_num_threads(max(1, threads))

@@ -117,3 +117,14 @@ def test_empty_and_bad_input():
         ann.build_vector_index(clustered(500), np.arange(500, dtype=np.int64), "ivfpq")
     with pytest.raises(ValueError, match="unknown index kind"):
         ann.new_vector_index("lsh", 16, 10)  # type: ignore[arg-type]
+
+
+def test_single_query_threads_are_set_and_restorable():
+    before = faiss.omp_get_max_threads()
+    try:
+        ann.use_threads_for_single_queries()
+        assert faiss.omp_get_max_threads() == 1
+        ann.use_threads_for_single_queries(0)  # nonsense is clamped, never an error
+        assert faiss.omp_get_max_threads() == 1
+    finally:
+        faiss.omp_set_num_threads(before)
