@@ -95,9 +95,10 @@ def evaluate(questions: Sequence[Question], search: Callable[[str], list[Hit]]) 
                 signals.passage_overlap,
                 signals.dense,
                 float(signals.negation_mismatch),
+                float(signals.missing_name),
             )
             if signals
-            else (0.0, 0.0, 0.0, 0.0)
+            else (0.0, 0.0, 0.0, 0.0, 0.0)
         )
         quotes = normalise(" ".join(c.text for c in chosen))
         in_quotes = any(g and g in quotes for g in gold)

@@ -32,11 +32,12 @@ MAX_SENTENCES = 3
 MAX_ANSWER_CHARS = 700
 # Calibrated on SQuAD 2.0 (benchmarks/answers.py); see benchmarks/results/answers.md for the curve.
 ABSTAIN_BELOW = 0.44
-# Logistic weights of (sentence overlap, passage overlap, dense similarity, negation mismatch) for "the
+# Logistic weights of (sentence overlap, passage overlap, dense similarity, negation mismatch, missing
+# name) for "the
 # question is answered", fitted on SQuAD 2.0 half-dev (6,078 questions; 5-fold cross-validated ROC AUC
 # about 0.69). Refit with `python -m benchmarks answers --fit` after changing retrieval or scoring.
-CONFIDENCE_WEIGHTS = (2.75, -1.86, 3.51, -3.12)
-CONFIDENCE_BIAS = -2.27
+CONFIDENCE_WEIGHTS = (2.84, -2.10, 3.34, -3.23, -0.72)
+CONFIDENCE_BIAS = -1.97
 # A further sentence joins the answer only if it scores close to the best one.
 FOLLOW_RATIO = 0.8
 # ... or, from the best one's article, adds a question term the answer lacks and scores this close.
@@ -96,6 +97,7 @@ class Signals:
     passage_overlap: float  # ... in the passage the best sentence comes from
     dense: float  # the best cosine similarity of question and passage
     negation_mismatch: bool  # the question negates ("not", "never") and the sentence does not
+    missing_name: bool = False  # a name or number of the question is nowhere in the sentence's passage
 
     def confidence(self) -> float:
         """A probability-like score, 0..1: logistic regression fitted on SQuAD 2.0 (see the module doc)."""
@@ -105,6 +107,7 @@ class Signals:
             + CONFIDENCE_WEIGHTS[1] * self.passage_overlap
             + CONFIDENCE_WEIGHTS[2] * self.dense
             + CONFIDENCE_WEIGHTS[3] * float(self.negation_mismatch)
+            + CONFIDENCE_WEIGHTS[4] * float(self.missing_name)
         )
         return 1.0 / (1.0 + math.exp(-z))
 
@@ -203,6 +206,7 @@ def assess(question: str, hits: Sequence[Hit]) -> Assessment:
         passage_overlap=_passage_overlap(query, idf, total, best.hit),
         dense=max(similarities) if similarities else 0.0,
         negation_mismatch=bool(_NEGATION.search(question)) and not _NEGATION.search(best.text),
+        missing_name=_missing_name(question, best.hit.chunk.text),
     )
     confidence = signals.confidence()
     return Assessment(tuple(candidates), confidence, signals)
@@ -318,6 +322,19 @@ def _proximity(words: Sequence[str], matched: set[str]) -> float:
         return 1.0 if positions else 0.0
     span = positions[-1] - positions[0] + 1
     return min(1.0, len(matched) / span * 2)
+
+
+def _missing_name(question: str, passage: str) -> bool:
+    """Whether a capitalised word (past the first) or a number of the question is absent from the
+    passage: "Who won in 2023?" asked of an article about 2024 is likely not answered by it."""
+    words = question.split()
+    names = [
+        w.strip("?!.,;:'\"()“”‘’")
+        for i, w in enumerate(words)
+        if (i > 0 and w[:1].isupper()) or any(c.isdigit() for c in w)
+    ]
+    text = passage.lower()
+    return any(n and n.lower() not in text for n in names)
 
 
 def _answer_type(question: str) -> str | None:

@@ -72,10 +72,10 @@ def test_normalise_is_squads() -> None:
 
 def test_sweep_counts_abstention_and_containment() -> None:
     outcomes = [
-        Outcome(True, 0.9, True, True, (1.0, 1.0, 0.9, 0.0)),
-        Outcome(True, 0.3, True, True, (0.5, 1.0, 0.5, 0.0)),
-        Outcome(False, 0.2, False, False, (0.2, 0.5, 0.3, 1.0)),
-        Outcome(False, 0.6, False, False, (0.6, 0.6, 0.6, 0.0)),
+        Outcome(True, 0.9, True, True, (1.0, 1.0, 0.9, 0.0, 0.0)),
+        Outcome(True, 0.3, True, True, (0.5, 1.0, 0.5, 0.0, 1.0)),
+        Outcome(False, 0.2, False, False, (0.2, 0.5, 0.3, 1.0, 1.0)),
+        Outcome(False, 0.6, False, False, (0.6, 0.6, 0.6, 0.0, 0.0)),
     ]
     (point,) = sweep(outcomes, [0.5])
     assert point.contains == 0.5  # the second answerable one is abstained on
@@ -84,4 +84,4 @@ def test_sweep_counts_abstention_and_containment() -> None:
     assert auc(outcomes) == 0.75
     assert choose(sweep(outcomes, [0.1, 0.5, 0.95])).threshold == 0.1  # only it keeps >= 70% containment
     weights, _ = fit_logistic(outcomes)
-    assert len(weights) == 4
+    assert len(weights) == 5
