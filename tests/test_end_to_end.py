@@ -154,3 +154,45 @@ def test_answer_api_with_the_real_encoder(tmp_path: Path, real_encoder) -> None:
         assert "Maple and Ember" in result.text
         assert result.citations[0].title == "Exampleton Zoo welcomes twin red panda cubs"
         assert answer("Who won the 2022 World Cup?", searcher).abstained
+
+
+def test_kill_9_during_build_leaves_the_old_index_answering(demo_index: Path, tmp_path: Path) -> None:
+    import os
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    index = tmp_path / "index"
+    shutil.copytree(demo_index, index)
+    # A bigger corpus, so that the kill lands while chunks are being embedded.
+    corpus = tmp_path / "corpus"
+    shutil.copytree(demo_corpus_dir(), corpus)
+    notice = "Notice {}: the Exampleton ferry timetable changes on day {}."
+    records = [json.dumps({"title": f"Notice {i}", "text": notice.format(i, i)}) for i in range(400)]
+    (corpus / "notices.jsonl").write_text("\n".join(records) + "\n", encoding="utf-8")
+    command = [sys.executable, "-m", "bot.cli", "index", "build", str(corpus), "--index", str(index)]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    seen: list[str] = []
+
+    def read() -> None:
+        assert process.stderr is not None
+        for chunk in iter(lambda: process.stderr.read1(256), b""):  # type: ignore[union-attr]
+            seen.append(chunk.decode("utf-8", "replace"))
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 120
+    while "embedding" not in "".join(seen) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert process.poll() is None, "the build ended before it could be killed: " + "".join(seen)[-300:]
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    reader.join(timeout=5)
+    result = CliRunner().invoke(main, ["ask", "Who won the Exampleton Marathon?", "--index", str(index)])
+    assert result.exit_code == 0, result.stderr
+    assert "Tomasz Reyes" in result.stdout
+    stats = CliRunner().invoke(main, ["index", "stats", "--index", str(index), "--json"])
+    assert json.loads(stats.stdout)["articles"] == 17
