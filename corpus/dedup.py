@@ -1,0 +1,136 @@
+"""One article, once: the same url, the same body after normalisation, or nearly the same body.
+
+- "url": the same `corpus.ids.normalise_url` (scheme, case, `www.`, trailing slash and fragment ignored).
+- "exact": the same `corpus.ids.normalise_text` (case, Unicode compatibility forms, whitespace ignored):
+  a wire story printed unchanged by several outlets.
+- "near": Jaccard similarity of word 5-shingle sets >= `NEAR_THRESHOLD` (0.9), found with MinHash LSH
+  (datasketch) and then confirmed on the exact shingle sets, so the reported similarity is the true one.
+  At 0.9 a wire story with a different dateline, credit line or a corrected sentence is caught, while two
+  articles on the same event written separately (they share phrases, rarely 90% of their 5-word runs) are
+  not.
+
+Which copy is kept does not depend on input order: the earliest published (undated last), then the
+longest text, then the smallest source. The kept article lists every other source (and url) of its
+duplicates in `also_sources`. The articles kept come back in their input order.
+
+Not handled: translations, and articles embedded in a longer page (containment rather than similarity).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from corpus.ids import normalise_text, normalise_url
+from corpus.models import Article, DuplicateNote
+
+NEAR_THRESHOLD = 0.9
+SHINGLE_WORDS = 5
+_NUM_PERM = 128
+# LSH is asked for candidates a little below the threshold (MinHash estimates carry noise); each candidate
+# is then checked exactly.
+_LSH_THRESHOLD = 0.7
+_WORD = re.compile(r"\w+")
+
+
+def shingles(text: str, size: int = SHINGLE_WORDS) -> frozenset[str]:
+    """Word `size`-shingles of the normalised text; a text shorter than `size` words is one shingle."""
+    words = _WORD.findall(normalise_text(text))
+    if len(words) <= size:
+        return frozenset([" ".join(words)]) if words else frozenset()
+    return frozenset(" ".join(words[i : i + size]) for i in range(len(words) - size + 1))
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a and not b:
+        return 1.0
+    return len(a & b) / len(a | b)
+
+
+def _timestamp(when: datetime | None) -> float:
+    if when is None:
+        return float("inf")
+    if when.tzinfo is None:  # naive: read as UTC, the only choice that keeps the order total
+        when = when.replace(tzinfo=UTC)
+    return when.timestamp()
+
+
+def keep_order(article: Article) -> tuple[float, int, str, str]:
+    """Earliest published first, then the longest text, then the smallest source (then id, for ties)."""
+    return (_timestamp(article.published), -len(article.text), article.source, article.id)
+
+
+def _merge_sources(kept: Article, dropped: Article) -> tuple[str, ...]:
+    seen = [kept.source, *kept.also_sources]
+    extra = [dropped.source, *dropped.also_sources]
+    if dropped.url and (not kept.url or normalise_url(dropped.url) != normalise_url(kept.url)):
+        extra.append(dropped.url)
+    merged = list(kept.also_sources)
+    for item in extra:
+        if item not in seen:
+            seen.append(item)
+            merged.append(item)
+    return tuple(merged)
+
+
+def dedup(
+    articles: Sequence[Article], near_threshold: float = NEAR_THRESHOLD
+) -> tuple[list[Article], list[DuplicateNote]]:
+    """The unique articles (every duplicate's source remembered in the kept one) and a note per duplicate."""
+    if not 0.0 < near_threshold <= 1.0:
+        raise ValueError("near_threshold must be in (0, 1]")
+    from datasketch import MinHash, MinHashLSH
+
+    ranked = sorted(range(len(articles)), key=lambda i: keep_order(articles[i]))
+    rank = {position: r for r, position in enumerate(ranked)}
+    kept: dict[int, Article] = {}  # input position -> kept article (with merged sources)
+    by_url: dict[str, int] = {}
+    by_text: dict[str, int] = {}
+    shingle_sets: dict[int, frozenset[str]] = {}
+    lsh = MinHashLSH(threshold=min(_LSH_THRESHOLD, near_threshold), num_perm=_NUM_PERM)
+    notes: list[DuplicateNote] = []
+
+    for position in ranked:
+        article = articles[position]
+        match: tuple[int, str, float] | None = None
+        url_key = normalise_url(article.url) if article.url else None
+        text_key = normalise_text(article.text)
+        if url_key is not None and url_key in by_url:
+            match = (by_url[url_key], "url", 1.0)
+        elif text_key in by_text:
+            match = (by_text[text_key], "exact", 1.0)
+        else:
+            grams = shingles(article.text) or frozenset([text_key])
+            minhash = MinHash(num_perm=_NUM_PERM)
+            minhash.update_batch([gram.encode("utf-8") for gram in sorted(grams)])
+            best: tuple[float, float, int] | None = None
+            for candidate in lsh.query(minhash):
+                similarity = jaccard(grams, shingle_sets[candidate])
+                order = -rank[candidate]
+                if similarity >= near_threshold and (best is None or (similarity, order) > best[:2]):
+                    best = (similarity, order, candidate)
+            if best is not None:
+                match = (best[2], "near", round(best[0], 4))
+            else:
+                shingle_sets[position] = grams
+                lsh.insert(position, minhash)
+        if match is None:
+            kept[position] = article
+            if url_key is not None:
+                by_url.setdefault(url_key, position)
+            by_text.setdefault(text_key, position)
+            continue
+        target, kind, similarity = match
+        keeper = kept[target]
+        kept[target] = dataclasses.replace(keeper, also_sources=_merge_sources(keeper, article))
+        # A duplicate found by body may carry a url not seen yet: later copies at that url are duplicates.
+        if url_key is not None:
+            by_url.setdefault(url_key, target)
+        notes.append(
+            DuplicateNote(source=article.source, kept_id=keeper.id, kind=kind, similarity=similarity)
+        )
+    unique = [kept[position] for position in sorted(kept)]
+    notes.sort(key=lambda note: note.source)
+    return unique, notes

@@ -1,0 +1,100 @@
+"""Dedup: same url, same body, near-duplicates; which copy is kept never depends on input order."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from corpus.dedup import dedup, jaccard, shingles
+from corpus.ids import article_id
+from corpus.models import Article
+
+BODY = (
+    "The city council approved a plan on Monday to turn the old freight yard into a public park with "
+    "playing fields, a community garden and a covered market hall. Construction is expected to start next "
+    "spring and to take about three years, the council said in a statement. Residents had campaigned for "
+    "the park since the yard closed in 2009, collecting more than twelve thousand signatures. The plan "
+    "also includes a cycle path linking the park to the river promenade and two new bus stops on the "
+    "eastern edge of the site. Opposition members questioned the cost, which the council put at about "
+    "forty million euros, and asked for an independent review before the first contracts are signed."
+)
+
+
+def make(source: str, text: str = BODY, url: str | None = None, published: datetime | None = None) -> Article:
+    return Article(id=article_id(url, text), source=source, text=text, url=url, published=published)
+
+
+def test_same_url_is_one_article_whatever_the_spelling():
+    a = make("a.html", url="https://news.example/story/1")
+    b = make("b.html", text=BODY + " Updated.", url="http://WWW.news.example/story/1/#comments")
+    unique, notes = dedup([a, b])
+    assert len(unique) == 1
+    # neither is dated, so the longer text (b) is kept and a is the duplicate
+    assert [(n.source, n.kind) for n in notes] == [("a.html", "url")]
+    assert unique[0].source == "b.html" and unique[0].also_sources == ("a.html",)
+
+
+def test_same_body_after_normalisation_is_one_article():
+    a = make("outlet-a.txt")
+    b = make("outlet-b.txt", text="  " + BODY.upper().replace(" ", "\n", 3) + "\n")
+    unique, notes = dedup([a, b])
+    assert len(unique) == 1
+    assert notes[0].kind == "exact" and notes[0].similarity == 1.0
+
+
+def test_near_duplicate_is_reported_with_its_similarity_and_indexed_once():
+    edited = BODY.replace("about three years", "roughly three years") + " (Example Wire)"
+    a = make("a.txt", url="https://one.example/park")
+    b = make("b.txt", text=edited, url="https://two.example/park")
+    unique, notes = dedup([a, b])
+    assert len(unique) == 1
+    (note,) = notes
+    assert note.kind == "near"
+    assert 0.9 <= note.similarity < 1.0
+    assert note.similarity == pytest.approx(jaccard(shingles(a.text), shingles(edited)), abs=1e-4)
+    kept = unique[0]
+    dropped_source = "b.txt" if kept.source == "a.txt" else "a.txt"
+    assert dropped_source in kept.also_sources
+    # the other copy's url is remembered too
+    assert {"https://one.example/park", "https://two.example/park"} & set(kept.also_sources)
+
+
+def test_different_articles_on_the_same_topic_are_both_kept():
+    other = (
+        "Plans for a park on the former freight yard moved a step closer after a council vote. Critics say "
+        "the budget of forty million euros is too high, and shop owners near the site worry about parking "
+        "during the three years of construction. Supporters point to the signatures gathered since 2009."
+    )
+    unique, notes = dedup([make("a.txt"), make("b.txt", text=other)])
+    assert len(unique) == 2 and notes == []
+
+
+def test_kept_copy_is_earliest_published_then_longest_then_smallest_source():
+    early = make("z-late-name.txt", published=datetime(2024, 1, 1, 9, tzinfo=timezone(timedelta(hours=9))))
+    late = make("a.txt", text=BODY + " More.", published=datetime(2024, 1, 1, 9, tzinfo=UTC))
+    undated = make("0.txt", text=BODY + " Even more text here.")
+    for order in itertools.permutations([early, late, undated]):
+        unique, notes = dedup(list(order))
+        assert [a.source for a in unique] == ["z-late-name.txt"]
+        assert sorted(unique[0].also_sources) == ["0.txt", "a.txt"]
+        assert [n.source for n in notes] == ["0.txt", "a.txt"]
+    # no dates: the longest text, then the smallest source
+    a, b, c = make("b.txt"), make("a.txt"), make("c.txt", text=BODY + " Longer.")
+    for order in itertools.permutations([a, b, c]):
+        assert [x.source for x in dedup(list(order))[0]] == ["c.txt"]
+    for order in itertools.permutations([a, b]):
+        assert [x.source for x in dedup(list(order))[0]] == ["a.txt"]
+
+
+def test_kept_articles_come_back_in_input_order_and_korean_and_emoji_survive():
+    korean = make("ko.txt", text="서울시는 3일 새 자전거 도로를 개통했다고 밝혔다. 시민들은 환영했다 🚲")
+    unique, _ = dedup([make("x.txt"), korean])
+    assert [a.source for a in unique] == ["x.txt", "ko.txt"]
+    assert unique[1].text.endswith("🚲")
+
+
+def test_threshold_is_checked():
+    with pytest.raises(ValueError, match="near_threshold"):
+        dedup([], near_threshold=0)
