@@ -40,6 +40,10 @@ MIN_BODY_CHARS = 100
 
 _SEPARATORS = re.compile(r"\s+(?:\||-|–|—|•|·|::|:|/|»|«|~)\s+")
 _WS = re.compile(r"\s+")
+_WORD = re.compile(r"\w+")
+# The recall-favouring pass replaces the default one when the default holds fewer than this share of its
+# words (0.8 -> 0.9435, 0.9 -> 0.9443, 0.95 -> 0.9446, 1.0 -> 0.9445 on wcxb-dev-articles).
+RECALL_RATIO = 0.95
 
 
 def _squash(text: str | None) -> str:
@@ -70,6 +74,7 @@ class _Page:
         self.title_tag: str | None = None
         self.canonical: str | None = None
         self.times: list[str] = []
+        self.lines: list[str] = []
         try:
             tree = lxml_html.fromstring(html)
         except (ValueError, TypeError, SyntaxError):
@@ -92,6 +97,7 @@ class _Page:
             self.canonical = link.get("href")
             break
         self.times = [t.get("datetime") for t in tree.xpath("//time[@datetime]")][:20]
+        self.lines = _visible_lines(tree)
 
     def ld_values(self, key: str, types: tuple[str, ...] | None = None) -> Iterator[Any]:
         for obj in self.ld:
@@ -100,6 +106,73 @@ class _Page:
             value = obj.get(key)
             if value:
                 yield value
+
+
+_BLOCKS = frozenset(
+    [
+        "p",
+        "div",
+        "li",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "td",
+        "th",
+        "tr",
+        "table",
+        "header",
+        "footer",
+        "nav",
+        "aside",
+        "section",
+        "article",
+        "main",
+        "blockquote",
+        "pre",
+        "figure",
+        "figcaption",
+        "form",
+        "br",
+        "dt",
+        "dd",
+        "title",
+        "option",
+        "button",
+    ]
+)
+MAX_DROPPED_LINES = 500
+
+
+def _visible_lines(tree: Any) -> list[str]:
+    """The page's text cut at block elements, scripts and styles left out: what a reader could see.
+    Changes `tree` (it is the last use of it)."""
+    from lxml import etree
+
+    etree.strip_elements(tree, "script", "style", "noscript", "template", "svg", with_tail=False)
+    for node in tree.iter():
+        if isinstance(node.tag, str) and node.tag.lower() in _BLOCKS:
+            node.text = "\n" + (node.text or "")
+            node.tail = "\n" + (node.tail or "")
+    lines = (_squash(line) for line in tree.text_content().split("\n"))
+    return [line for line in dict.fromkeys(lines) if line]
+
+
+def dropped_lines(page_lines: list[str], text: str, title: str | None) -> tuple[str, ...]:
+    """The page's visible lines that are neither in the article's text nor its title, in page order."""
+    body = _fold(text)
+    paragraphs = {_fold(p) for p in text.split("\n\n")} | {_fold(title)}
+    # A short line ("Home") is in the text only as a paragraph of its own, not as any substring of it.
+    dropped = [
+        line
+        for line in page_lines
+        if _fold(line) not in paragraphs and (len(line) < 20 or _fold(line) not in body)
+    ]
+    return tuple(dropped[:MAX_DROPPED_LINES])
 
 
 _ARTICLE_TYPES = (
@@ -261,6 +334,11 @@ def choose_title(page: _Page, sites: list[str], extracted: str | None) -> str | 
         f = _fold(h1)
         if len(f) >= 12 and any(t.startswith(f) or f.startswith(t) for t in folded if len(t) >= 12):
             return h1
+    # No title agrees with an h1: on our evaluation pages the headline shown (the first h1 that is not the
+    # site's name or a menu label) is right far more often than the <title> written for search engines.
+    for h1 in page.h1:
+        if len(_fold(h1)) >= 12 and len(h1.split()) >= 3 and not _is_site_segment(h1, sites):
+            return h1
     if stripped:
         return stripped[0]
     return page.h1[0] if page.h1 else None
@@ -359,11 +437,22 @@ def _body_text(html: str, url: str | None) -> tuple[str, dict[str, Any]]:
     import trafilatura
 
     document = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
-    if document is None:
-        return "", {}
-    data = document.as_dict() if hasattr(document, "as_dict") else dict(document)
-    lines = [_squash(line) for line in (data.get("text") or "").split("\n")]
+    data = (document.as_dict() if hasattr(document, "as_dict") else dict(document)) if document else {}
+    body = data.get("text") or ""
+    # trafilatura's default settings often drop paragraphs it was unsure of; its recall-favouring pass
+    # keeps them, and adds boilerplate less often than it recovers text. Taking the recall pass when it
+    # holds clearly more words: mean word-F1 0.9365 -> 0.9446 on wcxb-dev-articles (either pass alone:
+    # 0.9365 and 0.9356).
+    recall = trafilatura.bare_extraction(html, url=url, favor_recall=True, include_comments=False)
+    recall_text = (getattr(recall, "text", None) or "") if recall is not None else ""
+    if _words(body) < RECALL_RATIO * _words(recall_text):
+        body = recall_text
+    lines = [_squash(line) for line in body.split("\n")]
     return "\n\n".join(line for line in lines if line), data
+
+
+def _words(text: str) -> int:
+    return len(_WORD.findall(text))
 
 
 def _drop_leading_title(text: str, title: str | None) -> str:
@@ -406,4 +495,5 @@ def parse_html(html: str, source: str, url: str | None = None) -> Article:
         published=published,
         updated=updated,
         url=page_url,
+        dropped_lines=dropped_lines(page.lines, text, title),
     )

@@ -94,3 +94,12 @@ def test_unreadable_date_leaves_the_article_undated():
 )
 def test_strip_site_name(title, sites, expected):
     assert strip_site_name(title, sites) == expected
+
+
+def test_dropped_lines_are_the_visible_lines_not_kept(article):
+    dropped = article.dropped_lines
+    for line in ("Home", "Subscribe", "Most popular", "© 2024 The Coastline Courier. All rights reserved."):
+        assert line in dropped
+    assert not any("switched on its first tidal energy turbines" in line for line in dropped)
+    assert article.title not in dropped
+    assert not any("schema.org" in line for line in dropped)  # scripts are not visible lines
