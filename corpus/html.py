@@ -336,7 +336,8 @@ def choose_title(page: _Page, sites: list[str], extracted: str | None) -> str | 
             return h1
     # No title agrees with an h1: on our evaluation pages the headline shown (the first h1 that is not the
     # site's name or a menu label) is right far more often than the <title> written for search engines.
-    for h1 in page.h1:
+    # A page with many h1s uses them for section heads and teasers: none of them is clearly the headline.
+    for h1 in page.h1 if len(page.h1) <= 2 else []:
         if len(_fold(h1)) >= 12 and len(h1.split()) >= 3 and not _is_site_segment(h1, sites):
             return h1
     if stripped:
