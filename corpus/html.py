@@ -1,12 +1,16 @@
 """HTML pages to articles: trafilatura for the body, and our own reading of the page's metadata.
 
-Body: trafilatura's `bare_extraction` (the best-measured extractor on our evaluation pages), with its
-blocks kept as paragraphs ("\\n\\n"), the headline dropped when it opens the body, and the comments left out.
+Body: trafilatura's `bare_extraction` (the best-measured extractor on our evaluation pages), run with its
+default settings and with `favor_recall`, the recall pass taken when it holds clearly more words; its
+blocks kept as paragraphs ("\\n\\n"), the headline dropped when it opens the body, the comments left out.
+Measured on wcxb-dev-articles (709 pages): mean word-F1 0.945 (trafilatura alone 0.936), title exact 0.83
+(0.51), published day 0.85 (0.85); scrapinghub (181 pages) word-F1 0.960 (0.956).
 
 Metadata, where trafilatura alone is weakest (see `benchmarks/extraction.py` for the figures):
 - title: the page's `<h1>` when it agrees with the page's own title (og:title, JSON-LD headline,
-  `<title>`), else those titles with the site name cut off (" | Site", " - Site", "Site: ...") by comparing
-  them with og:site_name, the JSON-LD publisher, the host name and each other;
+  `<title>`), else the first h1 not naming the site (on a page with at most two), else those titles
+  with the site name cut off (" | Site", " - Site", "Site: ...") by comparing them with og:site_name, the
+  JSON-LD publisher and the host name;
 - published: htmldate's day (through trafilatura), with the time and offset of a JSON-LD
   `datePublished`, `article:published_time`-style meta tag or `<time datetime>` of that same day; those
   alone when htmldate finds nothing. updated: JSON-LD `dateModified`, then modified-time meta tags. The
