@@ -83,29 +83,37 @@ def load_encoder(name: str) -> Any:
     return SentenceTransformerEncoder()
 
 
-def time_with(name: str, encoder: Any, index_dir: Path, questions: list[str]) -> list[Latency]:
+def time_with(
+    name: str, encoder: Any, index_dir: Path, questions: list[str], log: Callable[[str], Any] = print
+) -> list[Latency]:
     """Raw encode, raw FAISS search, Searcher.search and answer(), with one query encoder."""
     from bot.answer import answer
     from embeddings.search import Searcher
 
-    rows = [measure(f"raw query encode ({name})", lambda q: encoder.encode_queries([q]), questions)]
+    rows: list[Latency] = []
+
+    def add(row: Latency) -> None:
+        rows.append(row)
+        log(f"  {row.label}: p50 {row.p50_ms:.1f} ms, p95 {row.p95_ms:.1f} ms")
+
+    add(measure(f"raw query encode ({name})", lambda q: encoder.encode_queries([q]), questions))
     vectors = {q: encoder.encode_queries([q]) for q in questions}
     with Searcher.open(index_dir, encoder=encoder) as searcher:
-        rows.append(
-            measure("raw FAISS search, k=10", lambda q: searcher.index.search(vectors[q], 10), questions)
-        )
-        rows.append(measure(f"Searcher.search, k=8 ({name})", lambda q: searcher.search(q, k=8), questions))
-        rows.append(measure(f"answer(), k=8 ({name})", lambda q: answer(q, searcher, k=8), questions))
+        add(measure("raw FAISS search, k=10", lambda q: searcher.index.search(vectors[q], 10), questions))
+        add(measure(f"Searcher.search, k=8 ({name})", lambda q: searcher.search(q, k=8), questions))
+        add(measure(f"answer(), k=8 ({name})", lambda q: answer(q, searcher, k=8), questions))
     return rows
 
 
-def run(index_dir: Path, questions: list[str], encoders: list[str]) -> list[Latency]:
+def run(
+    index_dir: Path, questions: list[str], encoders: list[str], log: Callable[[str], Any] = print
+) -> list[Latency]:
     import faiss
 
     faiss.omp_set_num_threads(1)  # one query at a time: see benchmarks/scale.py
     rows: list[Latency] = []
     for name in encoders:
-        rows.extend(time_with(name, load_encoder(name), index_dir, questions))
+        rows.extend(time_with(name, load_encoder(name), index_dir, questions, log))
     return rows
 
 
@@ -144,7 +152,7 @@ def main(
                 f"kind {report.index_kind}, built in {time.perf_counter() - started:.0f}s"
             )
         questions = make_questions(articles, n_questions)
-        rows = run(target, questions, [e.strip() for e in encoders.split(",") if e.strip()])
+        rows = run(target, questions, [e.strip() for e in encoders.split(",") if e.strip()], click.echo)
     click.echo(
         f"\nwarm query, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, "
         f"{n_questions} questions (target answer() p50 ≤ 50 ms, p95 ≤ 150 ms):"
