@@ -73,7 +73,9 @@ class FusionConfig:
     """
 
     method: str = "hybrid"
-    dense_weight: float = 0.5  # swept 0.3-0.6 on the retrieval benchmark: 0.5 best on MRR@10
+    # Swept 0.3-0.65 on the retrieval benchmark: 0.5 gives the best MRR@10 (0.9025) with Hit@5 barely at
+    # target (0.9701); 0.6 keeps MRR@10 at 0.902 and lifts Hit@5 to 0.9735, the widest margin on both.
+    dense_weight: float = 0.6
     dense_candidates: int = 100
     keyword_candidates: int = 100
     rrf_k: int = 60
