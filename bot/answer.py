@@ -31,7 +31,7 @@ MAX_QUESTION_CHARS = 2000
 MAX_SENTENCES = 3
 MAX_ANSWER_CHARS = 700
 # Calibrated on SQuAD 2.0 (benchmarks/answers.py); see benchmarks/results/answers.md for the curve.
-ABSTAIN_BELOW = 0.44
+ABSTAIN_BELOW = 0.45
 # Logistic weights of (sentence overlap, passage overlap, dense similarity, negation mismatch, missing
 # name) for "the
 # question is answered", fitted on SQuAD 2.0 half-dev (6,078 questions; 5-fold cross-validated ROC AUC
