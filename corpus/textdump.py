@@ -1,0 +1,364 @@
+"""Scraped text dumps (every visible text block of a page on its own line: menus, footers and all) into
+clean `Article`s, from any publisher.
+
+    stats = learn_batch(all_dumps)            # lines that recur across the batch are its templates
+    article = parse_textdump(dump, "page.txt", stats)
+
+How: each line is described on its own (`corpus.boilerplate`); the article body is the stretch of lines
+with the most running text in it, bridging short gaps (headings, list items, a stray caption) but not
+runs of menu lines or a "MOST POPULAR"-style block; inside it, boilerplate lines, repeated captions and
+menu runs are dropped. Metadata is read from the lines around the body (`corpus.metadata`).
+
+It does not handle: pages holding several articles (the longest one wins), comment threads as content
+(they are cut as the tail), or a body split by a block of more running text that is not the article.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from corpus.boilerplate import BatchStats, Line, boilerplate_reason, describe, is_tail_marker, line_key
+from corpus.errors import NoArticleFound
+from corpus.ids import article_id
+from corpus.metadata import read_metadata
+from corpus.models import Article
+
+__all__ = ["BatchStats", "learn_batch", "parse_textdump"]
+
+# The scraper's header line: " date 2021-10-31  Back To Top" (the rest of the line is page text).
+_HEADER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\b\s*(.*)$")
+_URL_LINE = re.compile(r"^\s*(?:url|source|link)\s*[:=]\s*(https?://\S+)\s*$|^\s*(https?://\S+)\s*$", re.I)
+
+
+def learn_batch(texts: Sequence[str]) -> BatchStats:
+    """Cross-document statistics of the dumps read together: which lines recur across the batch."""
+    return BatchStats.learn(texts)
+
+
+@dataclass(frozen=True)
+class _Dump:
+    header_date: str | None
+    url: str | None
+    lines: list[Line]
+
+
+# UTF-8 read as cp1252/Latin-1: a lead byte (Â..ô) then continuation bytes (\x80..\xbf, or their cp1252
+# glyphs such as € ™ ’).
+_MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]{1,3}")
+
+
+def _unmangle(m: re.Match[str]) -> str:
+    raw = bytearray()
+    for ch in m.group(0):
+        try:
+            raw += ch.encode("cp1252")
+        except UnicodeEncodeError:
+            raw += ch.encode("latin-1")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return m.group(0)
+
+
+def _repair(line: str) -> str:
+    """Undo UTF-8 that was read as cp1252 or Latin-1 ("doesnâ€™t" -> "doesn’t"), sequence by sequence."""
+    return _MOJIBAKE.sub(_unmangle, line) if _MOJIBAKE.search(line) else line
+
+
+_LETTERS = re.compile(r"[^\W\d_]{2}")
+_OPEN_END = re.compile(r"[^.!?;:。！？…\"'”’»)\]]$")
+
+
+def _reflow(lines: list[tuple[int, str, bool]]) -> list[tuple[int, str]]:
+    """Join a paragraph that the page's source had hard-wrapped (one physical line per ~70 characters)
+    back into one line. (index, text, blank line before it) in; (index of the first part, text) out.
+
+    A line that ends without sentence punctuation and is followed by one starting in lower case is always
+    continued. When that happens often (8+ times, at a steady width of 55+ characters) the page is
+    hard-wrapped, and a line as long as the wrap width is continued by the next unless a blank line
+    separates them."""
+    wraps = [
+        len(a)
+        for (_, a, _), (_, b, blank) in itertools.pairwise(lines)
+        if not blank and len(a) >= 25 and _OPEN_END.search(a) and b[:1].islower()
+    ]
+    width = sorted(wraps)[len(wraps) // 2] if len(wraps) >= 8 else None
+    if width is not None and (width < 55 or sum(abs(n - width) <= 15 for n in wraps) < 0.6 * len(wraps)):
+        width = None  # breaks at inline elements, not a fixed wrap width
+    out: list[tuple[int, str]] = []
+    last = ""  # the previous physical line
+    for index, text, blank in lines:
+        if out and not blank:
+            lower = text[:1].islower() and _OPEN_END.search(last) is not None
+            if (
+                (lower and (width is not None or len(last) >= 25))
+                or (width is not None and len(last) >= 0.8 * width and text[:1].isalnum())
+            ) and boilerplate_reason(text) is None:
+                out[-1] = (out[-1][0], out[-1][1] + " " + text)
+                last = text
+                continue
+        out.append((index, text))
+        last = text
+    return out
+
+
+def _prepare(text: str, stats: BatchStats | None) -> _Dump:
+    raw = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").split("\n")
+    header_date = None
+    physical: list[tuple[int, str, bool]] = []
+    url = None
+    blank = False
+    for i, line in enumerate(raw):
+        line = " ".join(_repair(line).split())
+        if not line:
+            blank = True
+            continue
+        if not physical and header_date is None and (m := _HEADER.match(line)):
+            header_date = m.group(1)
+            line = m.group(2).strip()
+            if not line:
+                continue
+        if url is None and (m := _URL_LINE.match(line)):
+            url = m.group(1) or m.group(2)
+        physical.append((i, line, blank))
+        blank = False
+    return _Dump(header_date, url, describe(_reflow(physical), stats))
+
+
+# ---------------------------------------------------------------- scoring lines
+
+
+# Line scores and thresholds, tuned on the WCXB dev dumps (a coordinate search; see the benchmark).
+_W: dict[str, float] = {
+    "long": 200,
+    "long_stops": 0.15,
+    "mid": 70,
+    "mid_stops": 0.3,
+    "tail": -50.0,
+    "bad": -8.0,
+    "bad_word": -0.5,
+    "sentence": -0.5,
+    "textlike_word": 0.5,
+    "tiny": -3.0,
+    "short": -1.5,
+    "cut": 0.5,
+    "cut_strong": 0.1,
+}
+
+
+def _is_bad(line: Line) -> bool:
+    # a line of 4+ words printed 3+ times on one page, one copy after the other, is a banner in many
+    # versions (a whole article printed twice or thrice is not: its copies are far apart)
+    return line.reason is not None or line.template or (line.repeats >= 3 and line.echoed and line.words >= 4)
+
+
+def _is_good(line: Line) -> bool:
+    """Running text: long enough, with sentence punctuation or the language's stop words."""
+    if _is_bad(line):
+        return False
+    if line.length >= _W["long"] and (line.stop_density >= _W["long_stops"] or line.sentences >= 2):
+        return True
+    return line.length >= _W["mid"] and line.ends_sentence and line.stop_density >= _W["mid_stops"]
+
+
+def _is_sentence(line: Line) -> bool:
+    return not _is_bad(line) and line.words >= 4 and line.ends_sentence and line.stop_density >= 0.25
+
+
+def _is_textlike(line: Line) -> bool:
+    """Words in sentence case without a full stop: a list item or a caption, not a headline or a menu."""
+    return (
+        not _is_bad(line)
+        and line.words >= 6
+        and line.length >= 40
+        and line.capitalised < 0.5
+        and line.stop_density >= 0.15
+    )
+
+
+def _score(line: Line) -> float:
+    """Positive for running text (by its words), negative for boilerplate and short menu-like lines."""
+    if is_tail_marker(line.text):
+        return _W["tail"]
+    if _is_bad(line):
+        return _W["bad"] + _W["bad_word"] * line.words
+    if _is_good(line):
+        return float(line.words)
+    if _is_sentence(line):
+        return _W["sentence"]
+    if _is_textlike(line):
+        return _W["textlike_word"] * line.words
+    if not _LETTERS.search(line.text) and any(c.isdigit() for c in line.text):
+        return 0.0  # a number, a price, a date in a table: data, neither text nor menu
+    if line.words <= 3:
+        return _W["tiny"]
+    return _W["short"]
+
+
+_GAP_FREE, _GAP_SLOPE = 10**9, 20
+_MENU_RUNS = False
+
+
+def _weigh_gaps(scores: list[float]) -> list[float]:
+    """Make a long run of lines without text cost more than its lines do one by one: a heading or two
+    inside an article is cheap to bridge, sixty menu lines between two text blocks are not."""
+    out = list(scores)
+    i = 0
+    while i < len(out):
+        if out[i] > 0:
+            i += 1
+            continue
+        j = i
+        while j < len(out) and out[j] <= 0:
+            j += 1
+        factor = 1.0 + max(0, j - i - _GAP_FREE) / _GAP_SLOPE
+        for k in range(i, j):
+            out[k] *= factor
+        i = j
+    return out
+
+
+def _best_span(scores: Sequence[float]) -> tuple[int, int]:
+    """The contiguous stretch with the highest total score (Kadane), as [start, end)."""
+    best, best_span = 0.0, (0, 0)
+    total, start = 0.0, 0
+    for i, s in enumerate(scores):
+        if total <= 0:
+            total, start = 0.0, i
+        total += s
+        if total > best:
+            best, best_span = total, (start, i + 1)
+    return best_span
+
+
+# Markers after which nothing is the article, however much text follows (comment threads can outgrow it).
+_STRONG_TAIL = re.compile(
+    r"(?i)^(?:\d+ )?(?:comments?|responses?|replies)\b|leave a|about the author|join the"
+)
+
+
+def _cut_tail(lines: Sequence[Line], scores: Sequence[float], start: int, end: int) -> tuple[int, int]:
+    """End the body at the first tail marker ("Related articles", "109 Comments") that comes after half
+    of its text (a quarter for markers nothing of the article follows, such as comments): what follows is
+    another page's teaser, a reader's comment, the author's bio."""
+    total = sum(s for s in scores[start:end] if s > 0)
+    before = 0.0
+    for i in range(start, end):
+        marker = is_tail_marker(lines[i].text)
+        strong = marker and bool(_STRONG_TAIL.match(lines[i].text))
+        if marker and before > 0 and before >= (_W["cut_strong"] if strong else _W["cut"]) * total:
+            # the body ends at the last line with text before the marker
+            while i > start and scores[i - 1] <= 0:
+                i -= 1
+            return start, i
+        before += max(scores[i], 0.0)
+    return start, end
+
+
+# ---------------------------------------------------------------- inside the body
+
+
+def _keep(lines: Sequence[Line], start: int, end: int) -> list[int]:
+    """Which lines of the body stretch are article text: not boilerplate, not a menu run, not a caption."""
+    kept: list[int] = []
+    seen: set[str] = set()
+    for i in range(start, end):
+        line = lines[i]
+        if _is_bad(line) or is_tail_marker(line.text):
+            continue
+        key = line_key(line.text)
+        if key in seen and _is_good(line):
+            continue
+        prev_same = i > 0 and line_key(lines[i - 1].text) == key
+        next_same = i + 1 < len(lines) and line_key(lines[i + 1].text) == key
+        if (prev_same or next_same) and not _is_good(line):
+            # a caption printed twice (image alt text and figcaption)
+            continue
+        if (
+            _MENU_RUNS
+            and not _is_good(line)
+            and not _is_sentence(line)
+            and _in_menu_run(lines, i, start, end)
+        ):
+            continue
+        seen.add(key)
+        kept.append(i)
+    return kept
+
+
+def _in_menu_run(lines: Sequence[Line], i: int, start: int, end: int) -> bool:
+    """Part of a run of 3+ very short lines (1-3 words): share buttons, tag lists, menus."""
+
+    def tiny(j: int) -> bool:
+        return start <= j < end and lines[j].words <= 3 and not _is_good(lines[j])
+
+    if not tiny(i):
+        return False
+    first = i
+    while tiny(first - 1):
+        first -= 1
+    last = i
+    while tiny(last + 1):
+        last += 1
+    if first > start and lines[first - 1].text.endswith(":"):
+        return False  # a list the text introduced ("The tools tested were:")
+    return last - first + 1 >= 3
+
+
+# ---------------------------------------------------------------- the article
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the article is in a dump: its lines, the body lines kept (positions, in order) and the lead
+    (the body's first paragraph of running text)."""
+
+    header_date: str | None
+    url: str | None
+    lines: list[Line]
+    body: list[int]
+    lead: int
+
+
+def find_layout(text: str, stats: BatchStats | None = None) -> Layout:
+    """Describe the dump's lines and find its body. Raises `NoArticleFound` when there is none."""
+    dump = _prepare(text, stats)
+    lines = dump.lines
+    if not lines:
+        raise NoArticleFound("the dump is empty: no text lines")
+    scores = _weigh_gaps([_score(line) for line in lines])
+    start, end = _cut_tail(lines, scores, *_best_span(scores))
+    kept = _keep(lines, start, end) if end > start else []
+    if not kept or not any(_is_good(lines[i]) or _is_sentence(lines[i]) for i in kept):
+        raise NoArticleFound("no running text: every line looks like a menu, a heading or page furniture")
+    lead = next((i for i in kept if _is_good(lines[i])), kept[0])
+    return Layout(dump.header_date, dump.url, lines, kept, lead)
+
+
+def parse_textdump(text: str, source: str, stats: BatchStats | None = None) -> Article:
+    """The article in a text dump. Raises `NoArticleFound` when no stretch of running text is found."""
+    layout = find_layout(text, stats)
+    lines = layout.lines
+    meta = read_metadata(lines, layout.body, layout.lead, header_date=layout.header_date, url=layout.url)
+    body_idx = [i for i in layout.body if i not in meta.used]
+    body = "\n\n".join(lines[i].text for i in body_idx)
+    if not body:
+        raise NoArticleFound("no running text left once the title and byline were taken out")
+    keep_set = set(body_idx) | meta.used
+    dropped = tuple(line.text for i, line in enumerate(lines) if i not in keep_set)
+    return Article(
+        id=article_id(layout.url, body),
+        source=source,
+        text=body,
+        title=meta.title,
+        byline=meta.byline,
+        section=meta.section,
+        publisher=meta.publisher,
+        published=meta.published,
+        updated=meta.updated,
+        url=layout.url,
+        dropped_lines=dropped,
+    )

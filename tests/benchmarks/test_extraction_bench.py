@@ -1,0 +1,22 @@
+"""The extraction benchmark's scoring (the benchmark itself needs the shared eval data and is not a test)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from benchmarks.extraction import fold_title, same_day, word_f1
+
+
+def test_word_f1_is_wcxb_bag_of_words() -> None:
+    assert word_f1("The cat sat", "the cat sat") == 1.0
+    assert word_f1("", "") == 1.0
+    assert word_f1("dog", "cat") == 0.0
+    # precision 2/4, recall 2/2
+    assert abs(word_f1("the cat the cat", "the cat") - 2 * 0.5 * 1 / 1.5) < 1e-9
+
+
+def test_title_folding_and_same_day() -> None:
+    assert fold_title("  Big   News\n") == fold_title("big news")
+    assert same_day(datetime(2021, 10, 31, 23, 59), "2021-10-31")
+    assert same_day(date(2021, 10, 31), "2021-10")
+    assert not same_day(None, "2021-10-31")

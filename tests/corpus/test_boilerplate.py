@@ -1,0 +1,28 @@
+"""Line classification and cross-document line statistics."""
+
+from __future__ import annotations
+
+from corpus.boilerplate import BatchStats, boilerplate_reason, is_tail_marker
+
+
+def test_furniture_copyright_and_contact_lines() -> None:
+    assert boilerplate_reason("Skip to content") == "furniture"
+    assert boilerplate_reason("Copyright Exampleton Media Group. All Rights Reserved.") == "copyright"
+    assert boilerplate_reason("Tel : +82-2-555-0100") == "contact"
+    assert boilerplate_reason("The river rose two metres overnight, the harbour master said.") is None
+
+
+def test_tail_markers_are_whole_headings() -> None:
+    assert is_tail_marker("MOST POPULAR")
+    assert is_tail_marker("Related Articles")
+    assert is_tail_marker("109 Comments | Grow a Garden")
+    assert not is_tail_marker("Read more: Exampleton bakery wins regional prize")
+
+
+def test_batch_stats_count_documents_not_repeats() -> None:
+    docs = ["Home\nA story\n", "Home\nAnother\n", "Home\nThird\n", "Home\nThird\n"]
+    stats = BatchStats.learn(docs)
+    assert stats.documents == 3  # the identical fourth dump counts once
+    assert stats.df("home") == 3
+    assert stats.is_template("Home")
+    assert not stats.is_template("A story")

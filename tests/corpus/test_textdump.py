@@ -1,0 +1,99 @@
+"""The text-dump reader: the seed article (read by path beside the repo), fictional dumps of our own."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from corpus.errors import NoArticleFound
+from corpus.textdump import learn_batch, parse_textdump
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "textdump"
+SEED = Path(__file__).resolve().parents[3] / "shared" / "seed-article.txt"
+
+
+def test_seed_article_is_read_cleanly() -> None:
+    if not SEED.exists():
+        pytest.skip("the shared seed article is not beside the repo")
+    text = SEED.read_text(encoding="utf-8")
+    article = parse_textdump(text, str(SEED))
+    assert article.title == (
+        "S. Korea, US discussing Washington's nuke policy review on 'various occasions': Seoul official"
+    )
+    assert article.byline == "Yonhap"
+    assert article.section == "National"
+    assert article.publisher == "The Korea Herald"
+    assert article.published is not None
+    assert article.published.isoformat(timespec="minutes") == "2021-10-31T20:21+09:00"
+    paragraphs = article.text.split("\n\n")
+    assert len(paragraphs) == 7
+    assert paragraphs[0].startswith("South Korea and the United States have been discussing")
+    assert paragraphs[-1].endswith("on the Korean Peninsula. (Yonhap)")
+    assert len(set(paragraphs)) == len(paragraphs)
+    for junk in ("US President Joe Biden (Yonhap)", "MOST POPULAR", "Tel :", "Copyright", "Politics"):
+        assert junk not in article.text
+    assert "Tel : +82-2-727-0114" in article.dropped_lines
+
+
+def test_fictional_dump_in_the_seed_format() -> None:
+    article = parse_textdump((FIXTURES / "gazette.txt").read_text(encoding="utf-8"), "gazette.txt")
+    assert article.title == "Exampleton council approves new riverside footbridge after decade of debate"
+    assert article.byline == "Mara Quill"
+    assert article.publisher == "The Gazette of Exampleton"
+    assert article.published is not None and article.updated is not None
+    assert article.published.replace(tzinfo=None) == datetime(2024, 3, 5, 9, 15)
+    assert article.published.utcoffset() == timedelta(hours=9)  # the +82 phone number
+    assert article.updated.hour == 11
+    assert article.text.count("\n\n") == 3
+    assert "(Gazette photo)" not in article.text
+    assert "bakery" not in article.text
+
+
+def test_lines_recurring_across_the_batch_are_dropped() -> None:
+    body = (
+        "The harbour master of Exampleton said on Friday that the new tide gauge, installed last spring, "
+        "had recorded the highest water in forty years during the storm that closed the quay."
+    )
+    banner = "Support independent local journalism in Exampleton with a subscription of your own today."
+    towns = ["Exampleton", "Sampleford", "Testbury", "Mockhaven"]
+    dumps = [f"Home\n{banner}\nStory headline here\n{body.replace('Exampleton', t)}\n" for t in towns]
+    stats = learn_batch(dumps)
+    article = parse_textdump(dumps[0], "a.txt", stats)
+    assert banner not in article.text
+    assert banner in article.dropped_lines
+
+
+def test_korean_and_emoji_are_kept_intact() -> None:
+    korean = (
+        "서울시는 31일 한강 공원에 새로운 보행자 다리를 짓는 계획을 발표했다. "
+        "시민들은 대체로 환영하는 분위기다. "
+        "시는 다리가 완공되면 양쪽 강변의 상권이 함께 살아날 것으로 기대한다고 밝혔다."
+    )
+    emoji = "Residents celebrated the decision with fireworks 🎆 and a picnic by the river 🌊, the mayor said today."
+    more = (
+        "공사는 내년 봄에 시작되며 약 이년이 걸릴 것으로 예상된다고 시 관계자가 밝혔다. 예산은 이미 승인됐다."
+    )
+    dump = f"홈\n뉴스\n한강 다리 건설 계획 발표\n{korean}\n{more}\n{emoji}\n"
+    article = parse_textdump(dump, "ko.txt")
+    assert korean in article.text
+    assert emoji in article.text
+
+
+def test_a_dump_without_an_article_raises() -> None:
+    menu = "\n".join(["Home", "News", "Sport", "Contact", "About us", "Privacy Policy"] * 3)
+    with pytest.raises(NoArticleFound):
+        parse_textdump(menu, "menu.txt")
+    with pytest.raises(NoArticleFound):
+        parse_textdump("", "empty.txt")
+
+
+def test_a_date_it_cannot_read_leaves_published_empty() -> None:
+    body = (
+        "The Exampleton choir will sing at the harvest festival this year, its director said, after a "
+        "long absence caused by the renovation of the old town hall and its famous organ."
+    )
+    article = parse_textdump(f"Choir returns to festival\nPosted sometime last spring\n{body}\n", "x.txt")
+    assert article.published is None
+    assert body in article.text
