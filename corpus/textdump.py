@@ -198,29 +198,6 @@ def _score(line: Line) -> float:
     return _W["short"]
 
 
-_GAP_FREE, _GAP_SLOPE = 10**9, 20
-_MENU_RUNS = False
-
-
-def _weigh_gaps(scores: list[float]) -> list[float]:
-    """Make a long run of lines without text cost more than its lines do one by one: a heading or two
-    inside an article is cheap to bridge, sixty menu lines between two text blocks are not."""
-    out = list(scores)
-    i = 0
-    while i < len(out):
-        if out[i] > 0:
-            i += 1
-            continue
-        j = i
-        while j < len(out) and out[j] <= 0:
-            j += 1
-        factor = 1.0 + max(0, j - i - _GAP_FREE) / _GAP_SLOPE
-        for k in range(i, j):
-            out[k] *= factor
-        i = j
-    return out
-
-
 def _best_span(scores: Sequence[float]) -> tuple[int, int]:
     """The contiguous stretch with the highest total score (Kadane), as [start, end)."""
     best, best_span = 0.0, (0, 0)
@@ -277,35 +254,9 @@ def _keep(lines: Sequence[Line], start: int, end: int) -> list[int]:
         if (prev_same or next_same) and not _is_good(line):
             # a caption printed twice (image alt text and figcaption)
             continue
-        if (
-            _MENU_RUNS
-            and not _is_good(line)
-            and not _is_sentence(line)
-            and _in_menu_run(lines, i, start, end)
-        ):
-            continue
         seen.add(key)
         kept.append(i)
     return kept
-
-
-def _in_menu_run(lines: Sequence[Line], i: int, start: int, end: int) -> bool:
-    """Part of a run of 3+ very short lines (1-3 words): share buttons, tag lists, menus."""
-
-    def tiny(j: int) -> bool:
-        return start <= j < end and lines[j].words <= 3 and not _is_good(lines[j])
-
-    if not tiny(i):
-        return False
-    first = i
-    while tiny(first - 1):
-        first -= 1
-    last = i
-    while tiny(last + 1):
-        last += 1
-    if first > start and lines[first - 1].text.endswith(":"):
-        return False  # a list the text introduced ("The tools tested were:")
-    return last - first + 1 >= 3
 
 
 # ---------------------------------------------------------------- the article
@@ -329,7 +280,7 @@ def find_layout(text: str, stats: BatchStats | None = None) -> Layout:
     lines = dump.lines
     if not lines:
         raise NoArticleFound("the dump is empty: no text lines")
-    scores = _weigh_gaps([_score(line) for line in lines])
+    scores = [_score(line) for line in lines]
     start, end = _cut_tail(lines, scores, *_best_span(scores))
     kept = _keep(lines, start, end) if end > start else []
     if not kept or not any(_is_good(lines[i]) or _is_sentence(lines[i]) for i in kept):

@@ -71,7 +71,7 @@ def test_korean_and_emoji_are_kept_intact() -> None:
         "시민들은 대체로 환영하는 분위기다. "
         "시는 다리가 완공되면 양쪽 강변의 상권이 함께 살아날 것으로 기대한다고 밝혔다."
     )
-    emoji = "Residents celebrated the decision with fireworks 🎆 and a picnic by the river 🌊, the mayor said today."
+    emoji = "Residents celebrated with fireworks 🎆 and a picnic by the river 🌊, the mayor said today."
     more = (
         "공사는 내년 봄에 시작되며 약 이년이 걸릴 것으로 예상된다고 시 관계자가 밝혔다. 예산은 이미 승인됐다."
     )
