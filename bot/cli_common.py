@@ -86,8 +86,11 @@ def open_searcher(settings: Settings, note: Callable[[str], None]) -> Searcher:
 def build_demo_index(index_dir: Path) -> None:
     from embeddings.build import build_index
     from embeddings.encoder import SentenceTransformerEncoder
+    from embeddings.onnx_encoder import prepare_query_encoder
 
-    build_index([demo_corpus_dir()], index_dir, SentenceTransformerEncoder())
+    encoder = SentenceTransformerEncoder()
+    build_index([demo_corpus_dir()], index_dir, encoder)
+    prepare_query_encoder(encoder)
 
 
 def _has_content(folder: Path) -> bool:

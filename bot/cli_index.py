@@ -57,11 +57,17 @@ def _run(mode: str, paths: tuple[Path, ...], index_dir: Path | None) -> None:
             raise FileNotFoundError(2, "No such file or directory", str(missing[0]))
         from embeddings.build import build_index, update_index
         from embeddings.encoder import SentenceTransformerEncoder
+        from embeddings.onnx_encoder import prepare_query_encoder
 
         run = build_index if mode == "build" else update_index
+        encoder = SentenceTransformerEncoder()
         with _Bar() as bar:
-            report = run(list(paths), target, SentenceTransformerEncoder(), progress=bar.update)
-    click.echo(summary(report), err=True)
+            report = run(list(paths), target, encoder, progress=bar.update)
+        click.echo(summary(report), err=True)
+        # While the model is loaded anyway: the light query encoder that makes `newsbot ask` start fast.
+        note = prepare_query_encoder(encoder)
+        if note:
+            click.echo(note, err=True)
 
 
 class _Bar:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import json
+import logging
 import os
 import tempfile
 import threading
@@ -29,7 +30,14 @@ from typing import Any
 
 import numpy as np
 
-from embeddings.encoder import DEFAULT_MODEL, MAX_WORD_PIECES, Vectors, default_model_path
+from embeddings.encoder import (
+    DEFAULT_MODEL,
+    MAX_WORD_PIECES,
+    Encoder,
+    SentenceTransformerEncoder,
+    Vectors,
+    default_model_path,
+)
 
 EXPORT_FORMAT = 1  # bump when the export recipe changes, so old cached files are not reused
 OPSET = 17
@@ -53,6 +61,7 @@ CHECK_TEXTS: tuple[str, ...] = (
 )
 
 _SESSION_LOCK = threading.Lock()
+logger = logging.getLogger(__name__)
 
 
 class OnnxExportError(RuntimeError):
@@ -210,9 +219,13 @@ class OnnxQueryEncoder:
 
 def export_onnx(model_dir: Path, target: Path) -> None:
     """Trace the model's transformer with torch and write it to `target` (needs torch and onnx)."""
+    import warnings
+
     import torch
     from transformers import AutoModel
+    from transformers.utils import logging as transformers_logging
 
+    transformers_logging.disable_progress_bar()
     # Eager attention: the SDPA path has data-dependent shortcuts (e.g. dropping an all-ones mask) that
     # a trace would freeze; eager attention traces to plain ops that honour any mask.
     model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
@@ -233,7 +246,10 @@ def export_onnx(model_dir: Path, target: Path) -> None:
     mask = (ids != 0).long()
     types = torch.zeros_like(ids)
     dynamic = {0: "batch", 1: "tokens"}
-    with torch.no_grad():
+    # The tracer warns about Python-level branches in transformers' masking code; the eager-attention
+    # graph is checked against sentence-transformers after export, which is what decides.
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         torch.onnx.export(
             _Hidden(model),
             (ids, mask, types),
@@ -295,3 +311,27 @@ def ensure_onnx_model(
     finally:
         temp.unlink(missing_ok=True)
     return target
+
+
+def query_encoder(model_path: str | None, name: str = DEFAULT_MODEL, dim: int = 384) -> Encoder:
+    """The encoder a searcher should use for `model_path`: the cached ONNX export when there is one
+    (a cold query then needs no torch: about 1 s instead of 9 here), else sentence-transformers."""
+    onnx = OnnxQueryEncoder.from_cache(model_path, name=name)
+    if onnx is not None and onnx.dim == dim:
+        return onnx
+    logger.info("no ONNX export of %s cached; queries use sentence-transformers", name)
+    return SentenceTransformerEncoder(model_path=model_path, name=name, dim=dim)
+
+
+def prepare_query_encoder(encoder: object) -> str | None:
+    """After a build with sentence-transformers (model already loaded), export and verify the ONNX
+    query encoder so that later cold queries are fast. Returns a note when that was not possible;
+    queries then keep using sentence-transformers, which is slower to start but gives the same vectors."""
+    if not isinstance(encoder, SentenceTransformerEncoder):
+        return None
+    try:
+        ensure_onnx_model(encoder.model_path, reference=encoder)
+    except (OnnxExportError, OSError) as error:
+        logger.warning("ONNX query encoder unavailable: %s", error)
+        return f"Queries will load sentence-transformers (slower start): {error}"
+    return None

@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from corpus.models import Chunk
-from embeddings.encoder import DEFAULT_MODEL, Encoder, SentenceTransformerEncoder
+from embeddings.encoder import DEFAULT_MODEL, Encoder
 from embeddings.errors import IndexCorrupt, IndexMismatch
 from embeddings.manifest import (
     DB_NAME,
@@ -42,6 +42,7 @@ from embeddings.manifest import (
     read_manifest,
 )
 from embeddings.models import ArticleMeta, Hit
+from embeddings.onnx_encoder import query_encoder
 from embeddings.store import Store
 
 logger = logging.getLogger(__name__)
@@ -489,9 +490,7 @@ def _encoder_for(index_dir: Path, manifest: Manifest, encoder: Encoder | None) -
                 f"the index at {index_dir} was built with model {manifest.model}, which this newsbot cannot "
                 f"load; rebuild it with the default model — {hint}"
             )
-        return SentenceTransformerEncoder(
-            model_path=manifest.model_path, name=manifest.model, dim=manifest.dim
-        )
+        return query_encoder(manifest.model_path, manifest.model, manifest.dim)
     if encoder.name != manifest.model or encoder.dim != manifest.dim:
         raise IndexMismatch(
             f"the index at {index_dir} was built with model {manifest.model} ({manifest.dim}-d), not "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,20 @@ import pytest
 from embeddings.encoder import HashingEncoder, SentenceTransformerEncoder
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The ONNX query-encoder cache goes to a temporary folder: tests never read what a user's own
+    `newsbot index build` exported, and the first build of the session exports afresh."""
+    folder = tmp_path_factory.mktemp("newsbot-cache")
+    before = os.environ.get("NEWSBOT_CACHE_DIR")
+    os.environ["NEWSBOT_CACHE_DIR"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("NEWSBOT_CACHE_DIR", None)
+    else:
+        os.environ["NEWSBOT_CACHE_DIR"] = before
 
 
 @pytest.fixture(scope="session")

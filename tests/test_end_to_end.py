@@ -196,3 +196,20 @@ def test_kill_9_during_build_leaves_the_old_index_answering(demo_index: Path, tm
     assert "Tomasz Reyes" in result.stdout
     stats = CliRunner().invoke(main, ["index", "stats", "--index", str(index), "--json"])
     assert json.loads(stats.stdout)["articles"] == 17
+
+
+def test_build_exports_the_light_query_encoder_and_ask_uses_it(demo_index: Path) -> None:
+    # `index build` leaves an ONNX export in the cache; a fresh searcher then encodes without torch, and
+    # its answers are the ones sentence-transformers gives (vectors agree at cosine >= 0.999).
+    from embeddings.onnx_encoder import OnnxQueryEncoder, onnx_path_for
+    from embeddings.search import Searcher
+
+    assert onnx_path_for().is_file()
+    with Searcher.open(demo_index) as searcher:
+        assert isinstance(searcher.encoder, OnnxQueryEncoder)
+        light = [h.chunk.id for h in searcher.search("Who won the Exampleton Marathon?", k=5)]
+    from embeddings.encoder import SentenceTransformerEncoder
+
+    with Searcher.open(demo_index, encoder=SentenceTransformerEncoder()) as searcher:
+        full = [h.chunk.id for h in searcher.search("Who won the Exampleton Marathon?", k=5)]
+    assert light == full
