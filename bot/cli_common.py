@@ -19,6 +19,7 @@ from bot.errors import QuestionError
 from bot.settings import Settings, demo_corpus_dir
 
 if TYPE_CHECKING:
+    from embeddings.model_choice import ModelChoice
     from embeddings.search import Searcher
 
 T = TypeVar("T")
@@ -58,19 +59,16 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
-def real_encoder() -> object:
-    from embeddings.encoder import SentenceTransformerEncoder
-
-    return SentenceTransformerEncoder()
-
-
 def open_searcher(settings: Settings, note: Callable[[str], None]) -> Searcher:
     """Open the index; when the default location holds none yet, build it from the demo corpus first
     and say so through `note`. An explicit index that is missing is an error, not built."""
     from embeddings.errors import IndexNotFound
+    from embeddings.model_choice import ModelChoice, check_index_model
     from embeddings.search import Searcher
 
+    choice = ModelChoice.resolve()
     try:
+        check_index_model(settings.index_dir, choice)
         return Searcher.open(settings.index_dir)
     except IndexNotFound:
         if not settings.index_is_default or _has_content(settings.index_dir):
@@ -79,17 +77,18 @@ def open_searcher(settings: Settings, note: Callable[[str], None]) -> Searcher:
         f"No index at {settings.index_dir} yet: building one from the demo corpus "
         f"(fictional articles, {demo_corpus_dir()}). Index your own with `newsbot index build PATH`."
     )
-    build_demo_index(settings.index_dir)
+    build_demo_index(settings.index_dir, choice)
     return Searcher.open(settings.index_dir)
 
 
-def build_demo_index(index_dir: Path) -> None:
+def build_demo_index(index_dir: Path, choice: ModelChoice | None = None) -> None:
     from embeddings.build import build_index
-    from embeddings.encoder import SentenceTransformerEncoder
+    from embeddings.model_choice import ModelChoice
     from embeddings.onnx_encoder import prepare_query_encoder
 
-    encoder = SentenceTransformerEncoder()
-    build_index([demo_corpus_dir()], index_dir, encoder)
+    choice = choice or ModelChoice.resolve()
+    encoder = choice.encoder()
+    build_index([demo_corpus_dir()], index_dir, encoder, max_tokens=choice.max_tokens)
     prepare_query_encoder(encoder)
 
 

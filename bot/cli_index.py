@@ -13,6 +13,7 @@ import click
 
 from bot.cli_common import quiet_logs, user_errors
 from bot.settings import ENV_INDEX, default_index_dir
+from embeddings.model_choice import ENV_MODEL
 
 if TYPE_CHECKING:
     from embeddings.build import BuildProgress, BuildReport
@@ -23,6 +24,13 @@ INDEX_OPTION = click.option(
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
     help=f"Index directory [env {ENV_INDEX}; default: a per-user data folder].",
+)
+MODEL_OPTION = click.option(
+    "--model",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help=f"A local sentence-transformers model folder to embed with [env {ENV_MODEL}; default: "
+    "all-MiniLM-L6-v2, shipped with newsbot]. The index records it and queries use it.",
 )
 PATHS = click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 
@@ -35,20 +43,23 @@ def index() -> None:
 @index.command()
 @PATHS
 @INDEX_OPTION
-def build(paths: tuple[Path, ...], index_dir: Path | None) -> None:
+@MODEL_OPTION
+def build(paths: tuple[Path, ...], index_dir: Path | None, model: Path | None) -> None:
     """Index the articles in PATHS (files or folders: .txt dumps, .html, .jsonl), replacing the index."""
-    _run("build", paths, index_dir)
+    _run("build", paths, index_dir, model)
 
 
 @index.command()
 @PATHS
 @INDEX_OPTION
-def update(paths: tuple[Path, ...], index_dir: Path | None) -> None:
-    """Bring the index in line with PATHS: embed new and changed articles, drop removed ones."""
-    _run("update", paths, index_dir)
+@MODEL_OPTION
+def update(paths: tuple[Path, ...], index_dir: Path | None, model: Path | None) -> None:
+    """Bring the index in line with PATHS: embed new and changed articles, drop removed ones.
+    With another model than the index's, everything is embedded again."""
+    _run("update", paths, index_dir, model)
 
 
-def _run(mode: str, paths: tuple[Path, ...], index_dir: Path | None) -> None:
+def _run(mode: str, paths: tuple[Path, ...], index_dir: Path | None, model: Path | None) -> None:
     quiet_logs()
     target = index_dir if index_dir is not None else default_index_dir()
     with user_errors():
@@ -56,13 +67,14 @@ def _run(mode: str, paths: tuple[Path, ...], index_dir: Path | None) -> None:
         if missing:
             raise FileNotFoundError(2, "No such file or directory", str(missing[0]))
         from embeddings.build import build_index, update_index
-        from embeddings.encoder import SentenceTransformerEncoder
+        from embeddings.model_choice import ModelChoice
         from embeddings.onnx_encoder import prepare_query_encoder
 
         run = build_index if mode == "build" else update_index
-        encoder = SentenceTransformerEncoder()
+        choice = ModelChoice.resolve(model)
+        encoder = choice.encoder()
         with _Bar() as bar:
-            report = run(list(paths), target, encoder, progress=bar.update)
+            report = run(list(paths), target, encoder, max_tokens=choice.max_tokens, progress=bar.update)
         click.echo(summary(report), err=True)
         # While the model is loaded anyway: the light query encoder that makes `newsbot ask` start fast.
         note = prepare_query_encoder(encoder)

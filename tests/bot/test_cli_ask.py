@@ -70,6 +70,14 @@ def test_index_built_with_another_model(tmp_path: Path, fake_encoder) -> None:
     one_clear_line(result, fake_encoder.name)
 
 
+def test_model_setting_that_is_not_a_model_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    result = run("index", "build", str(tmp_path), "--index", str(tmp_path / "i"), "--model", str(tmp_path))
+    one_clear_line(result, "--model", "modules.json")
+    assert not (tmp_path / "i").exists()
+    monkeypatch.setenv("NEWSBOT_MODEL", str(tmp_path / "no-such-model"))
+    one_clear_line(run("ask", "Who won?", "--index", str(tmp_path / "i")), "NEWSBOT_MODEL", "no-such-model")
+
+
 def test_build_from_a_path_that_does_not_exist(tmp_path: Path) -> None:
     result = run("index", "build", str(tmp_path / "nope"), "--index", str(tmp_path / "index"))
     one_clear_line(result, "nope")
