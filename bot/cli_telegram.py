@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from bot.telegram import Responder, TelegramSettings
+    from bot.telegram import Responder
+    from bot.telegram_config import TelegramSettings
 
 logger = logging.getLogger(__name__)
 
@@ -66,11 +67,14 @@ def telegram(index_dir: Path | None, verbose: int) -> None:
     Needs TELEGRAM_BOT_TOKEN (from @BotFather). Optional: NEWSBOT_ALLOWED_CHATS (user and chat ids that
     may use the bot), NEWSBOT_RATE_LIMIT and NEWSBOT_RATE_WINDOW (questions per seconds per person,
     default 5 per 60), TELEGRAM_API_BASE_URL (a self-hosted Bot API server, e.g.
-    http://127.0.0.1:8081/bot).
+    http://127.0.0.1:8081/bot). Webhook mode instead of long polling: TELEGRAM_WEBHOOK_URL (the https
+    address Telegram posts to), TELEGRAM_WEBHOOK_LISTEN and TELEGRAM_WEBHOOK_PORT (the local server behind
+    your proxy, default 127.0.0.1:8443), TELEGRAM_WEBHOOK_SECRET (default: random at each start).
     """
     # Opt in to python-telegram-bot's coming timedelta behaviour, which also silences its v22 warning.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
-    from bot.telegram import ConfigError, TelegramSettings, protect_logs
+    from bot.telegram import protect_logs
+    from bot.telegram_config import ConfigError, TelegramSettings
 
     try:
         settings = TelegramSettings.from_env(os.environ)
@@ -82,16 +86,19 @@ def telegram(index_dir: Path | None, verbose: int) -> None:
         index_dir = default_index_dir()
     _configure_logging(verbose)
     undo = protect_logs(settings.token)
+    undo_secret = protect_logs(settings.webhook_secret) if settings.webhook_secret else None
     try:
         _serve(settings, index_dir.expanduser())
     finally:
+        if undo_secret:
+            undo_secret()
         undo()
 
 
 def _serve(settings: TelegramSettings, index_dir: Path) -> None:
     from telegram.error import InvalidToken, TelegramError
 
-    from bot.telegram import redact, run_polling
+    from bot.telegram import redact, run_polling, run_webhook
     from embeddings.errors import IndexError_
 
     try:
@@ -99,7 +106,7 @@ def _serve(settings: TelegramSettings, index_dir: Path) -> None:
     except IndexError_ as exc:
         raise click.ClickException(f"cannot start the bot: {exc}") from None
     try:
-        run_polling(settings, responder)
+        (run_webhook if settings.webhook_url else run_polling)(settings, responder)
     except InvalidToken:
         raise click.ClickException(
             "Telegram rejected TELEGRAM_BOT_TOKEN: copy the token again from @BotFather "

@@ -8,9 +8,11 @@ The question-answering side is injected as a `Responder` (`ask(question) -> Answ
 `application.bot_data`; `SearcherResponder` is the real one over an opened index. Retrieval runs in worker
 threads and updates are handled concurrently, so one slow question never stalls another chat.
 
+Updates arrive by long polling (`run_polling`) or, when a webhook URL is configured, by webhook
+(`run_webhook`, python-telegram-bot's tornado server, requests checked against a secret token).
+
 Not handled: edited messages, captions of photos, inline mode, and conversation state across restarts (the
-last answers kept for /sources live in memory). Webhook mode is left to python-telegram-bot's own
-`run_webhook` behind its `webhooks` extra; this module runs long polling.
+last answers kept for /sources live in memory).
 """
 
 from __future__ import annotations
@@ -19,13 +21,15 @@ import asyncio
 import contextlib
 import logging
 import re
+import secrets
 import time
 import traceback
 from collections import OrderedDict, deque
-from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit
 
 from telegram import (
     BotCommand,
@@ -55,17 +59,13 @@ from telegram.ext import (
 from bot.errors import EmptyQuestion, QuestionError
 from bot.models import Answer
 from bot.render_html import esc, render_answer_html, render_sources_html, render_stats_html, split_html
+from bot.telegram_config import ENV_ALLOWED, TelegramSettings
 
 if TYPE_CHECKING:
     from embeddings.search import Searcher
 
 logger = logging.getLogger(__name__)
 
-ENV_TOKEN = "TELEGRAM_BOT_TOKEN"
-ENV_API_BASE_URL = "TELEGRAM_API_BASE_URL"
-ENV_ALLOWED = "NEWSBOT_ALLOWED_CHATS"
-ENV_RATE_LIMIT = "NEWSBOT_RATE_LIMIT"
-ENV_RATE_WINDOW = "NEWSBOT_RATE_WINDOW"
 REDACTED = "<TELEGRAM_BOT_TOKEN>"
 
 ANSWERS_KEPT_PER_CHAT = 20  # answers whose sources button still works
@@ -79,85 +79,6 @@ REFUSAL = (
 APOLOGY = "Sorry, something went wrong while I was answering. Please try again in a moment."
 NO_LAST_ANSWER = "I haven't answered anything in this chat yet: ask me a question first."
 ANSWER_GONE = "That answer is too old for me to remember its sources; ask again."
-
-
-class ConfigError(ValueError):
-    """The environment does not configure the bot; the message says what to set (and never the token)."""
-
-
-@dataclass(frozen=True)
-class TelegramSettings:
-    """What the bot needs from the environment. The token is kept out of `repr`."""
-
-    token: str = field(repr=False)
-    api_base_url: str | None = None
-    allowed_ids: frozenset[int] | None = None  # None: everyone may ask
-    rate_limit: int = 5  # questions per user per window; 0 turns the limit off
-    rate_window: float = 60.0
-    poll_timeout: float = 10.0  # long-polling timeout of getUpdates, seconds
-    max_concurrent: int = 32  # updates handled at once
-
-    def __post_init__(self) -> None:
-        if not self.token.strip():
-            raise ConfigError(f"{ENV_TOKEN} is empty: set it to the token @BotFather gave you.")
-        if self.rate_limit < 0 or self.rate_window <= 0:
-            raise ConfigError(
-                "the rate limit must be zero or more questions per a positive number of seconds"
-            )
-        if self.max_concurrent < 1:
-            raise ConfigError("max_concurrent must be at least 1")
-        if self.poll_timeout < 0:
-            raise ConfigError("poll_timeout must not be negative")
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str], **overrides: Any) -> TelegramSettings:
-        """Read TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL, NEWSBOT_ALLOWED_CHATS, NEWSBOT_RATE_LIMIT and
-        NEWSBOT_RATE_WINDOW; `overrides` (e.g. from command-line flags) win over the environment."""
-        token = env.get(ENV_TOKEN, "").strip()
-        if not token:
-            raise ConfigError(
-                f"{ENV_TOKEN} is not set. Create a bot with @BotFather in Telegram, then "
-                f"export {ENV_TOKEN}=<the token it gives you> and run `newsbot telegram` again."
-            )
-        if not re.fullmatch(r"\d+:[A-Za-z0-9_-]+", token):
-            raise ConfigError(
-                f"{ENV_TOKEN} does not look like a bot token (digits, a colon, then letters, digits, "
-                "'-' and '_'): copy it again from @BotFather."
-            )
-        values: dict[str, Any] = {
-            "token": token,
-            "api_base_url": env.get(ENV_API_BASE_URL, "").strip() or None,
-            "allowed_ids": parse_allowed_ids(env.get(ENV_ALLOWED, "")),
-        }
-        if env.get(ENV_RATE_LIMIT, "").strip():
-            values["rate_limit"] = _parse_number(env[ENV_RATE_LIMIT], ENV_RATE_LIMIT, int)
-        if env.get(ENV_RATE_WINDOW, "").strip():
-            values["rate_window"] = _parse_number(env[ENV_RATE_WINDOW], ENV_RATE_WINDOW, float)
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
-
-
-def _parse_number(raw: str, name: str, kind: Callable[[str], Any]) -> Any:
-    try:
-        return kind(raw.strip())
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, not {raw.strip()!r}") from None
-
-
-def parse_allowed_ids(raw: str) -> frozenset[int] | None:
-    """`"123, -100456 789"` -> the ids; an empty string -> None (no allow-list)."""
-    items = [item for item in re.split(r"[\s,;]+", raw.strip()) if item]
-    if not items:
-        return None
-    ids = set()
-    for item in items:
-        if not re.fullmatch(r"-?\d+", item):
-            raise ConfigError(
-                f"{ENV_ALLOWED} holds {item!r}, which is not a numeric user or chat id "
-                "(numbers separated by commas or spaces; group ids are negative)."
-            )
-        ids.add(int(item))
-    return frozenset(ids)
 
 
 # --- the question-answering side ---------------------------------------------------------------------
@@ -708,6 +629,9 @@ def build_application(
     return application
 
 
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+
+
 def run_polling(settings: TelegramSettings, responder: Responder) -> None:
     """Run the bot with long polling until interrupted (Ctrl-C, SIGTERM)."""
     application = build_application(settings, responder)
@@ -716,5 +640,23 @@ def run_polling(settings: TelegramSettings, responder: Responder) -> None:
     application.run_polling(
         poll_interval=0.0,
         timeout=int(settings.poll_timeout),
-        allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY],
+        allowed_updates=ALLOWED_UPDATES,
+    )
+
+
+def run_webhook(settings: TelegramSettings, responder: Responder) -> None:
+    """Receive updates by webhook until interrupted: Telegram POSTs them to `settings.webhook_url`, whose
+    proxy forwards to `webhook_listen:webhook_port`; the local server answers on that URL's path and
+    refuses (403) any request without the secret token given to Telegram in setWebhook."""
+    if not settings.webhook_url:
+        raise ValueError("run_webhook needs settings.webhook_url")
+    application = build_application(settings, responder)
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    application.run_webhook(
+        listen=settings.webhook_listen,
+        port=settings.webhook_port,
+        url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+        webhook_url=settings.webhook_url,
+        secret_token=settings.webhook_secret or secrets.token_urlsafe(32),
+        allowed_updates=ALLOWED_UPDATES,
     )

@@ -6,7 +6,10 @@ answerCallbackQuery, sendChatAction, setMyCommands, getMyCommands, close. It acc
 bodies (python-telegram-bot posts form fields, with `reply_markup` as a JSON string and `chat_id` as a
 string), records every call, checks sent HTML the way Telegram does (400 "can't parse entities", 400
 "message is too long"), and can answer the next N calls of a method with HTTP 429 and `retry_after`.
-Tests inject updates: messages in private and group chats, replies, and callback queries.
+Tests inject updates: messages in private and group chats, replies, and callback queries. They wait in
+the queue getUpdates reads, or, once the bot has called setWebhook and the test has said where its
+webhook server listens (`deliver_webhooks_to`), are POSTed there as JSON with the secret token header, as
+Telegram (through a reverse proxy) would.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import json
 import re
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -156,6 +161,9 @@ class FakeTelegram:
         self._closing = False
         self.calls: list[Call] = []
         self.sent: list[Sent] = []
+        self.webhook: dict[str, Any] | None = None  # what setWebhook was given
+        self.webhook_target: str | None = None  # where webhook updates are POSTed (the bot's server)
+        self.webhook_statuses: list[int] = []  # HTTP status of each delivery
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self.server.daemon_threads = True
         self._thread = threading.Thread(target=self.server.serve_forever, name="fake-telegram", daemon=True)
@@ -237,6 +245,31 @@ class FakeTelegram:
         )
         return query_id
 
+    def deliver_webhooks_to(self, local_url: str) -> None:
+        """From now on, updates are POSTed to `local_url` instead of waiting for getUpdates."""
+        self.webhook_target = local_url
+
+    def post_update(self, update: dict[str, Any], secret: str | None) -> int:
+        """POST one update to the webhook target with `secret` in the header; the HTTP status. Retries
+        while the bot's server is still starting (connection refused), for up to 10 s."""
+        assert self.webhook_target is not None, "call deliver_webhooks_to first"
+        headers = {"Content-Type": "application/json"}
+        if secret is not None:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+        body = json.dumps(update).encode("utf-8")
+        deadline = time.monotonic() + 10
+        while True:
+            request = urllib.request.Request(self.webhook_target, data=body, headers=headers, method="POST")
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    return int(response.status)
+            except urllib.error.HTTPError as error:
+                return int(error.code)
+            except urllib.error.URLError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
     def calls_of(self, method: str) -> list[Call]:
         with self._cond:
             return [c for c in self.calls if c.method == method]
@@ -275,8 +308,12 @@ class FakeTelegram:
     def _push(self, update: dict[str, Any]) -> None:
         with self._cond:
             update["update_id"] = next(self._update_ids)
-            self._updates.append(update)
-            self._cond.notify_all()
+            if self.webhook is None or self.webhook_target is None:
+                self._updates.append(update)
+                self._cond.notify_all()
+                return
+            secret = self.webhook.get("secret_token")
+        self.webhook_statuses.append(self.post_update(update, secret))
 
     def _message_dict(self, sent: Sent) -> dict[str, Any]:
         chat = self._chats.get(sent.chat_id) or {
@@ -368,6 +405,16 @@ class FakeTelegram:
         return dict(self.bot_user, can_join_groups=True, can_read_all_group_messages=True)
 
     def _api_deleteWebhook(self, params: dict[str, Any]) -> Any:
+        with self._cond:
+            self.webhook = None
+        return True
+
+    def _api_setWebhook(self, params: dict[str, Any]) -> Any:
+        _require(params, "url")
+        if not str(params["url"]).startswith("https://"):
+            raise _BadRequest("bad webhook: An HTTPS URL must be provided for webhook")
+        with self._cond:
+            self.webhook = dict(params)
         return True
 
     def _api_setMyCommands(self, params: dict[str, Any]) -> Any:

@@ -23,10 +23,10 @@ from bot.telegram import (
     REDACTED,
     REFUSAL,
     IndexSummary,
-    TelegramSettings,
     build_application,
     protect_logs,
 )
+from bot.telegram_config import TelegramSettings
 from tests.bot.fake_telegram import (
     BOT_USERNAME,
     BotThread,

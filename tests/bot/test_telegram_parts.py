@@ -14,15 +14,13 @@ from telegram.error import RetryAfter
 
 from bot.telegram import (
     REDACTED,
-    ConfigError,
     FloodWait,
     SlidingWindowLimiter,
-    TelegramSettings,
     addressed_question,
-    parse_allowed_ids,
     protect_logs,
     retry_after_seconds,
 )
+from bot.telegram_config import ConfigError, TelegramSettings, parse_allowed_ids
 
 TOKEN = "555:TEST-parts-token_zz"
 BOT = User(id=99, first_name="News", is_bot=True, username="exampleton_news_bot")
@@ -55,6 +53,22 @@ def test_settings_from_env_with_defaults_and_overrides() -> None:
     assert custom.allowed_ids == frozenset({42, -100123, 7}) and custom.rate_limit == 0
     assert custom.rate_window == 30.0 and custom.poll_timeout == 2
     assert custom.api_base_url == "http://127.0.0.1:8081/bot"
+    assert settings.webhook_url is None  # long polling unless a webhook is configured
+    hooked = TelegramSettings.from_env(
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_WEBHOOK_URL": "https://news.example/hook",
+            "TELEGRAM_WEBHOOK_LISTEN": "0.0.0.0",
+            "TELEGRAM_WEBHOOK_PORT": "8088",
+            "TELEGRAM_WEBHOOK_SECRET": "s3cret_-value",
+        }
+    )
+    assert (hooked.webhook_url, hooked.webhook_listen, hooked.webhook_port) == (
+        "https://news.example/hook",
+        "0.0.0.0",
+        8088,
+    )
+    assert hooked.webhook_secret == "s3cret_-value" and "s3cret_-value" not in repr(hooked)
 
 
 @pytest.mark.parametrize(
@@ -66,6 +80,10 @@ def test_settings_from_env_with_defaults_and_overrides() -> None:
         ({"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_RATE_LIMIT": "five"}, "NEWSBOT_RATE_LIMIT must be a number"),
         ({"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_RATE_WINDOW": "0"}, "positive number of seconds"),
         ({"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_ALLOWED_CHATS": "12 @bob"}, "'@bob'"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_URL": "http://news.example/hook"}, "https://"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_PORT": "99999"}, "TELEGRAM_WEBHOOK_PORT"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_PORT": "http"}, "must be a number"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_SECRET": "has spaces"}, "TELEGRAM_WEBHOOK_SECRET"),
     ],
 )
 def test_bad_settings_are_clear_errors(env: dict[str, str], message: str) -> None:

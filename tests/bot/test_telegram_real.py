@@ -7,15 +7,18 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from bot.telegram import SearcherResponder, TelegramSettings, build_application
+from bot.telegram import SearcherResponder, build_application
+from bot.telegram_config import TelegramSettings
 from corpus.ids import article_id
 from corpus.models import Article
 from embeddings.build import build_index_from_articles
@@ -155,3 +158,58 @@ def test_newsbot_telegram_runs_as_a_process_answers_and_stops_on_ctrl_c(
     assert "Sorry, this is a private bot" in fake.messages(32)[0].text
     assert "is up" in err and "Refused an update from user 32" in err
     assert TOKEN not in out + err and TOKEN.split(":")[1] not in out + err
+
+
+def test_newsbot_telegram_in_webhook_mode_answers_only_what_carries_the_secret(
+    fake: FakeTelegram, index_dir: Path
+) -> None:
+    with socket.socket() as probe:  # a free local port for the bot's webhook server
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    public_url = "https://news.example/hooks/exampleton"
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": fake.base_url,
+        "NEWSBOT_INDEX": str(index_dir),
+        "TELEGRAM_WEBHOOK_URL": public_url,
+        "TELEGRAM_WEBHOOK_PORT": str(port),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "telegram"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    forged = {
+        "update_id": 999,
+        "message": {
+            "message_id": 1,
+            "date": int(time.time()),
+            "chat": {"id": 66, "type": "private", "first_name": "Mallory"},
+            "from": {"id": 66, "is_bot": False, "first_name": "Mallory"},
+            "text": "How much money did the library raise?",
+        },
+    }
+    try:
+        assert fake.wait_for(lambda: fake.webhook is not None, timeout=60), "the bot never set a webhook"
+        assert fake.webhook is not None
+        secret = str(fake.webhook.get("secret_token") or "")
+        fake.deliver_webhooks_to(f"http://127.0.0.1:{port}/hooks/exampleton")
+        # Whoever finds the address but not the secret is refused, and nothing is answered.
+        assert fake.post_update(forged, secret=None) == 403
+        assert fake.post_update(forged, secret="not-the-secret") == 403
+        fake.send_text("How much money did the library raise?", user_id=31)
+        (reply,) = fake.wait_for_messages(1, chat_id=31, timeout=30)
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert fake.webhook is not None and fake.webhook["url"] == public_url
+    assert len(secret) >= 32  # random per start when none is configured
+    assert fake.webhook_statuses == [200]
+    assert "120,000 crowns" in reply.text
+    assert not fake.messages(66) and not fake.calls_of("getUpdates")
+    assert secret not in out + err and TOKEN not in out + err
