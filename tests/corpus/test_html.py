@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from corpus.errors import NoArticleFound
-from corpus.html import parse_html, strip_site_name
+from corpus.html import (
+    _Page,
+    choose_dates,
+    choose_title,
+    clean_title,
+    parse_html,
+    site_names,
+    strip_site_name,
+)
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "corpus" / "harbour_news.html"
 KST = timezone(timedelta(hours=9))
@@ -103,3 +111,95 @@ def test_dropped_lines_are_the_visible_lines_not_kept(article):
     assert not any("switched on its first tidal energy turbines" in line for line in dropped)
     assert article.title not in dropped
     assert not any("schema.org" in line for line in dropped)  # scripts are not visible lines
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Tools for 2026 | Python, SQL &#x26; AI", "Tools for 2026 | Python, SQL & AI"),
+        ("A DIY Investorâ\x80\x99s Guide", "A DIY Investor’s Guide"),
+        ("*A Treatise on Coffee* (1792)", "A Treatise on Coffee (1792)"),
+        ("rustc_codegen_gcc:  Progress   Report", "rustc_codegen_gcc: Progress Report"),
+    ],
+)
+def test_clean_title(raw, expected):
+    assert clean_title(raw) == expected
+
+
+def _page(head: str, body: str) -> _Page:
+    return _Page(f"<html><head>{head}</head><body>{body}</body></html>")
+
+
+def _title(head: str, body: str, url: str = "https://blog.example.org/p/1", extracted: str | None = None):
+    page = _page(head, body)
+    return choose_title(page, site_names(page, url), extracted)
+
+
+def test_title_is_not_the_blog_name_in_the_h1():
+    head = "<title>Progress report #39 | Antoine's Blog</title>"
+    # trafilatura often gives the first h1 as the title: it must not vote for the blog's name
+    assert (
+        _title(head, "<h1>Antoine's Blog</h1><p>text</p>", extracted="Antoine's Blog")
+        == "Progress report #39"
+    )
+    assert _title("<title>example.org Vibe coding</title>", "<h1>example.org</h1>") == "Vibe coding"
+
+
+def test_title_drops_labels_datelines_and_menus():
+    assert _title('<meta property="og:title" content="Meditation rewires brains | Opinion">', "") == (
+        "Meditation rewires brains"
+    )
+    h1 = "<h1>Top strategies for blockchain security Posted on July 1, 2024 by infuy</h1>"
+    og = '<meta property="og:title" content="Top strategies for blockchain security">'
+    assert _title(og, h1) == "Top strategies for blockchain security"
+    assert _title("", "<h1>Dec 18 2025 Preparing a transition in Debusine</h1>") == (
+        "Preparing a transition in Debusine"
+    )
+    assert (
+        _title("<title>Webcams at the park</title>", "<h1>Open Menu Close Menu</h1>") == "Webcams at the park"
+    )
+    # the site's name before a colon, in a <title> or og:title, whatever its suffix
+    assert _title('<meta property="og:title" content="Example Blog: Hardware attested builds">', "") == (
+        "Hardware attested builds"
+    )
+    # ... but not in the headline shown, where it is part of the headline
+    assert _title("", "<h1>Teaching Online: Effective Practices</h1>", url="https://teachingonline.org/") == (
+        "Teaching Online: Effective Practices"
+    )
+
+
+def test_site_names_include_the_registered_domain():
+    page = _page("", "")
+    names = site_names(page, "https://investor.vanguard.com/funds/index")
+    assert "vanguard" in names and "vanguard.com" in names and "com" not in names
+    assert strip_site_name("Index Funds: How to Invest | Vanguard", names) == "Index Funds: How to Invest"
+
+
+LD = (
+    '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2019-05-01T08:00:00Z",'
+    ' "dateModified": "2025-09-04T10:00:00+02:00"}</script>'
+)
+
+
+def test_published_is_the_metadata_date_the_page_shows():
+    body = "<h1>A headline about the harbour</h1><p>By Mina Seo</p><p>September 4, 2025</p><p>Text.</p>"
+    published, updated = choose_dates(_page(LD, body), "2019-05-01")
+    assert published == datetime(2025, 9, 4, 10, 0, tzinfo=timezone(timedelta(hours=2)))
+    assert updated == published
+
+
+def test_an_update_shown_does_not_replace_the_published_date():
+    body = "<h1>A headline about the harbour</h1><p>Updated September 4, 2025</p><p>Text.</p>"
+    published, _ = choose_dates(_page(LD, body), "2019-05-01")
+    assert published == datetime(2019, 5, 1, 8, 0, tzinfo=UTC)
+
+
+def test_dates_far_from_the_headline_are_not_the_dateline():
+    comments = "".join(f"<p>line {i}</p>" for i in range(40)) + "<p>September 4, 2025 at 6:26 pm</p>"
+    published, _ = choose_dates(_page(LD, "<h1>A headline about the harbour</h1>" + comments), "2019-05-01")
+    assert published is not None and published.date().isoformat() == "2019-05-01"
+
+
+def test_a_dateline_alone_dates_a_page_without_metadata():
+    published, _ = choose_dates(_page("", "<h1>Advent of Code week 2</h1><p>20 December 2025</p>"), None)
+    assert published == datetime(2025, 12, 20)
