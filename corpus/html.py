@@ -613,7 +613,31 @@ def _body_text(html: str, url: str | None) -> tuple[str, dict[str, Any]]:
     if _words(body) < RECALL_RATIO * _words(recall_text):
         body = recall_text
     lines = [_squash(line) for line in body.split("\n")]
-    return "\n\n".join(line for line in lines if line), data
+    return "\n\n".join(line for line in lines if line and not _is_boilerplate(line)), data
+
+
+# Short paragraphs that are the page's furniture, not the article's text, whatever the site: share and
+# comment prompts, newsletter pitches, reading times, tag and "filed under" lists, copyright lines.
+_BOILERPLATE = re.compile(
+    r"(?:share(?: this)?(?: article| story| post)?|tweet|email|print|comments?|\d+ comments?|post comment.*"
+    r"|leave a (?:comment|reply).*|no thanks|learn more|read more|see more|back to (?:blog|top|home)"
+    r"|related(?: articles| posts| stories)?|tags?:.*|post tags|filed under:.*|advertisement|sponsored"
+    r"|(?:click here to )?(?:subscribe|sign up)(?: now| today)?"
+    r"|(?:sign up|subscribe|join)\b.*\bnewsletters?|(?:get )?(?:our|the) newsletter"
+    r"|thanks? (?:you )?for (?:signing up|subscribing).*|enjoyed (?:the|this) (?:article|post)\?.*"
+    r"|tell us what you think.*"
+    r"|\d+\s*(?:-\s*)?min(?:ute)?s?\.? read(?: time)?|reading time:?.*|tempo de leitura:?.*"
+    r"|(?:copyright|©|ⓒ)\s*(?:\d{4}|ⓒ|©).*|all rights reserved.*|image used under license.*)",
+    re.IGNORECASE,
+)
+MAX_BOILERPLATE_WORDS = 15
+
+
+def _is_boilerplate(line: str) -> bool:
+    return (
+        len(line.split()) <= MAX_BOILERPLATE_WORDS
+        and _BOILERPLATE.fullmatch(line.strip(" .!:|»›>")) is not None
+    )
 
 
 def _words(text: str) -> int:

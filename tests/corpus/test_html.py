@@ -9,6 +9,7 @@ import pytest
 
 from corpus.errors import NoArticleFound
 from corpus.html import (
+    _is_boilerplate,
     _Page,
     choose_dates,
     choose_title,
@@ -203,3 +204,21 @@ def test_dates_far_from_the_headline_are_not_the_dateline():
 def test_a_dateline_alone_dates_a_page_without_metadata():
     published, _ = choose_dates(_page("", "<h1>Advent of Code week 2</h1><p>20 December 2025</p>"), None)
     assert published == datetime(2025, 12, 20)
+
+
+@pytest.mark.parametrize(
+    ("line", "furniture"),
+    [
+        ("Share this article", True),
+        ("5 min read", True),
+        ("Sign up for our daily newsletter!", True),
+        ("Copyright 2019 Harbour News. All rights reserved.", True),
+        ("Tags: energy, tides", True),
+        ("Read more about how tidal turbines work.", False),  # a link the article gives
+        ("My newsletter has stopped growing because I never asked readers.", False),
+        ("Sign up for a library card to borrow the e-books.", False),
+        ("Share prices fell 5% on Monday after the plant opened, the exchange said.", False),
+    ],
+)
+def test_boilerplate_lines(line, furniture):
+    assert _is_boilerplate(line) is furniture
