@@ -8,12 +8,14 @@ meets common and rare terms; the passage vectors come from the MiniLM-anchored m
 not change query time). Questions are encoded by the real model: through the ONNX query encoder and
 through sentence-transformers, each timed.
 
-Baselines, same run, same questions: the raw query encode alone (onnxruntime; `SentenceTransformer.encode`)
-and one raw FAISS search of the index alone.
+Baselines, same run, same questions: the raw query encode alone (onnxruntime; `SentenceTransformer.encode`),
+one raw FAISS search of the index alone, and `Searcher.search` with every query word in the keyword query
+(`common_share=1`, as before common words were left out) for the ratio on the same machine load.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 import time
@@ -88,7 +90,7 @@ def time_with(
 ) -> list[Latency]:
     """Raw encode, raw FAISS search, Searcher.search and answer(), with one query encoder."""
     from bot.answer import answer
-    from embeddings.search import Searcher
+    from embeddings.search import Searcher, clean_query
 
     rows: list[Latency] = []
 
@@ -100,6 +102,13 @@ def time_with(
     vectors = {q: encoder.encode_queries([q]) for q in questions}
     with Searcher.open(index_dir, encoder=encoder) as searcher:
         add(measure("raw FAISS search, k=10", lambda q: searcher.index.search(vectors[q], 10), questions))
+        every_word = dataclasses.replace(searcher.fusion, common_share=1.0)
+
+        def search_every_word(question: str) -> Any:
+            text = clean_query(question)
+            return searcher.search_with_vector(text, searcher.encode_query(text), 8, fusion=every_word)
+
+        add(measure(f"Searcher.search, k=8, every word kept ({name})", search_every_word, questions))
         add(measure(f"Searcher.search, k=8 ({name})", lambda q: searcher.search(q, k=8), questions))
         add(measure(f"answer(), k=8 ({name})", lambda q: answer(q, searcher, k=8), questions))
     return rows

@@ -369,22 +369,20 @@ class Store:
             rows = self.conn.execute(sql, params).fetchall()
         return [(int(r[0]), float(r[1])) for r in rows]
 
-    def term_document_counts(self, terms: Sequence[str]) -> dict[str, int]:
-        """How many chunks contain each (already tokenised) term; used to drop terms too common to help."""
-        if not terms:
-            return {}
-        counts: dict[str, int] = {}
+    def count_matches(self, match: str, limit: int) -> int:
+        """How many chunks match an FTS5 MATCH expression, counting no further than `limit` (a common
+        word's count stops early instead of walking its whole posting list). 0 for an invalid expression."""
+        if not match or limit <= 0:
+            return 0
         with self._lock:
-            for term in terms:
-                quoted = '"' + term.replace('"', '""') + '"'
-                try:
-                    row = self.conn.execute(
-                        "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (quoted,)
-                    ).fetchone()
-                except sqlite3.OperationalError:
-                    continue
-                counts[term] = int(row[0])
-        return counts
+            try:
+                row = self.conn.execute(
+                    "SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)",
+                    (match, limit),
+                ).fetchone()
+            except sqlite3.OperationalError:
+                return 0
+        return int(row[0])
 
 
 def _date_clause(since: date | None, until: date | None) -> tuple[str, list[object]]:
