@@ -377,6 +377,20 @@ def _strip_dateline(title: str) -> str:
     return title
 
 
+# Two elements run together in a heading: "Programs of 2025 (US)Your Guide", "AlternativesTop Tools".
+_GLUED = re.compile(r"\S*[a-z)\]][A-Z][a-z]\S*")
+
+
+def _styled(h1: str, titles: list[str]) -> bool:
+    """A heading that is a worse copy of the headline than the page's titles: set in capitals, two
+    elements run together (a word like "AlternativesTop" that no title has: "YouTube" would be in
+    them), or a lead-in ending with a colon."""
+    letters = [c for c in h1 if c.isalpha()]
+    caps = len(letters) >= 8 and all(c.isupper() for c in letters if c.isascii())
+    glued = any(word not in " ".join(titles) for word in _GLUED.findall(h1))
+    return caps or glued or h1.rstrip().endswith(":")
+
+
 def _is_ui(text: str) -> bool:
     words = _WORD.findall(text.casefold())
     return bool(words) and sum(w in _UI_WORDS for w in words) >= 0.75 * len(words)
@@ -454,7 +468,7 @@ def choose_title(page: _Page, sites: list[str], extracted: str | None) -> str | 
     # site's name or a menu label) is right far more often than the <title> written for search engines.
     # A page with many h1s uses them for section heads and teasers: none of them is clearly the headline.
     for h1 in h1s if len(page.h1) <= 2 else []:
-        if len(_fold(h1)) >= 12 and len(h1.split()) >= 3:
+        if len(_fold(h1)) >= 12 and len(h1.split()) >= 3 and not (stripped and _styled(h1, titles)):
             return _tidy(h1, sites, shown=True)
     if stripped:
         return stripped[0]
@@ -583,6 +597,12 @@ def choose_dates(page: _Page, extracted: str | None) -> tuple[datetime | None, d
         known[pick] = datetime(pick.year, pick.month, pick.day)
     if day is not None and pick is not None and (day.date() in shown or abs((pick - day.date()).days) <= 1):
         pick = None  # htmldate's day is shown too, or is the shown one read in another zone
+    if pick is None and shown and day is not None and day.date() not in shown:
+        # htmldate's day is only a modification date in the metadata, and not the one shown
+        resaved = day.date() in {d.date() for d in modified} - {d.date() for d in declared}
+        if resaved and abs((shown[0] - day.date()).days) > 1:
+            pick = shown[0]
+            known.setdefault(pick, datetime(pick.year, pick.month, pick.day))
     if pick is not None:
         same = [d for d in [*declared, *modified] if d.date() == pick]
         published = same[0] if same else known[pick]

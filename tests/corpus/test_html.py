@@ -222,3 +222,24 @@ def test_a_dateline_alone_dates_a_page_without_metadata():
 )
 def test_boilerplate_lines(line, furniture):
     assert _is_boilerplate(line) is furniture
+
+
+def test_a_styled_h1_gives_way_to_the_page_title():
+    og = '<meta property="og:title" content="Best Notion Alternatives: Top Note-taking Tools in 2026">'
+    glued = "<h1>The Best Notion AlternativesTop Note-taking Tools</h1>"
+    assert _title(og, glued) == "Best Notion Alternatives: Top Note-taking Tools in 2026"
+    capitals = "<h1>BEST DRIP COFFEE MAKER IN 2026: BUYING TIPS</h1>"
+    assert _title(og, capitals) == "Best Notion Alternatives: Top Note-taking Tools in 2026"
+    # a brand written in one word is no sign of two elements run together when the title has it too
+    brand = '<meta property="og:title" content="YouTube changes its rules for creators">'
+    assert _title(brand, "<h1>How YouTube rules change for small creators</h1>") == (
+        "How YouTube rules change for small creators"
+    )
+
+
+def test_a_dateline_wins_over_a_modification_date_read_as_published():
+    head = '<meta property="article:modified_time" content="2024-10-28T09:00:00Z">'
+    body = "<h1>Organic pest control for vegetable gardens</h1><p>April 26, 2024</p><p>Text.</p>"
+    published, updated = choose_dates(_page(head, body), "2024-10-28")
+    assert published == datetime(2024, 4, 26)
+    assert updated == datetime(2024, 10, 28, 9, 0, tzinfo=UTC)
