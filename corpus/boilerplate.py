@@ -286,7 +286,7 @@ _TAIL_MARKER = re.compile(
     r"^(?:(?:most (?:popular|read|viewed|shared|commented)|(?:related|recommended|similar|popular|trending|"
     r"featured|recent|latest|top|more|other)(?: (?:articles?|posts?|stories|content|reads?|news|topics|videos?|"  # noqa: E501
     r"products|links|coverage|guides|resources))+|related|recommended for you|you (?:may|might|will|could) (?:also )?"  # noqa: E501
-    r"(?:like|enjoy|love|be interested(?: in)?)(?: reading)?|read (?:next|more)|what to read next|don'?t miss|"  # noqa: E501
+    r"(?:like|enjoy|love|be interested(?: in)?)(?: reading| to read)?|read (?:next|more)|what to read next|don'?t miss|"  # noqa: E501
     r"more (?:from|on|in) (?:this|the|our) [\w ]+|more like this|watch next|"
     r"(?:\d+ )?(?:comments?|responses?|replies)|leave a (?:reply|comment)(?: cancel reply)?|"
     r"(?:join|start) the (?:conversation|discussion)|discussion about this (?:post|article)|post a comment|"
@@ -300,6 +300,14 @@ _TAIL_MARKER = re.compile(
     r"trending (?:stories|now|articles)|recent posts|more (?:reads|to explore)|keep reading|up next)"
     r"\s*(?:[:(\[]\s*\d*\s*[)\]]?)?|\d+ (?:comments?|responses?|replies)\b.*)$",
     re.IGNORECASE,
+)
+
+
+_COUNTED_COMMENTS = re.compile(r"(?i)^\d+ (?:comments?|responses?|replies|thoughts) (?:on|to)\b")
+# Markup the scraper left as text: HTML comments naming template parts ("END .comment-author .vcard",
+# "BEGIN .postmeta", "#comment-##", ".post-navigation").
+_LEAKED_MARKUP = re.compile(
+    r"^(?:(?:BEGIN|END|START)\s+[.#][a-z][\w-]*(?:\s+[.#][a-z][\w-]*)*|[.#][a-z][\w-]*-[\w-]*)$"
 )
 
 
@@ -322,6 +330,8 @@ def boilerplate_reason(line: str) -> str | None:
         return "comment"
     if words <= 60 and _NOTICE.search(text):
         return "notice"
+    if _LEAKED_MARKUP.match(text):
+        return "markup"
     if "<" in text and re.search(r"</?[a-z]+[^<>]*>", text) and re.search(r"\w+=\"", text):
         return "markup"
     return None
@@ -330,7 +340,10 @@ def boilerplate_reason(line: str) -> str | None:
 def is_tail_marker(line: str) -> bool:
     """A heading that usually opens what follows an article ("MOST POPULAR", "Related articles", "Comments")."""  # noqa: E501
     text = line.strip()
-    return len(text) <= 80 and bool(_TAIL_MARKER.match(text))
+    if len(text) > 80:
+        # "59 Comments on “<the article's headline>”" names the article, however long it is
+        return len(text) <= 250 and bool(_COUNTED_COMMENTS.match(text))
+    return bool(_TAIL_MARKER.match(text))
 
 
 # ---------------------------------------------------------------- one line

@@ -33,6 +33,10 @@ _BYLINE = re.compile(
     r"[^\W\d_][\w.'’\-]*){0,7})",
     re.IGNORECASE,
 )
+# "By" (or "Written by", "Author:") alone on its line, the name on the next one.
+_BYLINE_LABEL = re.compile(
+    r"(?i)^(?:(?:written|posted|reported|words)\s+)?(?:by|author|authors|byline)\s*:?$"
+)
 _NAME_LINK = {"and", "&", "de", "da", "del", "van", "von", "der", "den", "la", "le", "bin", "al"}
 _PUBLISHED = re.compile(
     r"\b(?:published|posted|created|released|date published|first published|publié|publicado|veröffentlicht|"
@@ -135,7 +139,7 @@ def title_features(
         "colon_end": float(text.endswith(":")),
         "meta_below": float(
             any(
-                byline_of(lines[k].text) or _is_date_line(lines[k])
+                byline_of(lines[k].text) or _BYLINE_LABEL.match(lines[k].text) or _is_date_line(lines[k])
                 for k in range(j + 1, min(j + 5, len(lines)))
             )
         ),
@@ -161,28 +165,45 @@ def title_features(
         "title_case": line.capitalised,
         "site_suffix": float(bool(_SITE_SUFFIX.search(text))),
         "tiny_above": float(j > 0 and lines[j - 1].words <= 3),
+        # a headline printed twice close together (the page's heading and its share or print title)
+        "twice_near": float(
+            line.words >= 2
+            and any(
+                lines[k].text.casefold() == folded
+                for k in range(max(0, j - 6), min(len(lines), j + 7))
+                if k != j
+            )
+        ),
+        "question": float(text.endswith("?")),
+        # a headline heads its block: a dek or a sub-heading follows it, a kicker or menu item precedes it
+        "candidate_above": float(j > 0 and title_like[j - 1]),
+        "candidate_below": float(j + 1 < len(lines) and title_like[j + 1]),
     }
 
 
 # Fitted on the WCXB dev pages (softmax over each page's candidates; scripts/fit_title_weights.py).
 TITLE_WEIGHTS: dict[str, float] = {
-    "words": 2.16,
-    "long": -0.39,
-    "full_stop": -1.76,
-    "lower_start": -0.13,
-    "colon_end": -0.38,
-    "meta_below": 1.47,
-    "meta_above": 0.58,
-    "in_body_words": 4.06,
-    "standfirst_below": 0.09,
-    "distance": -0.48,
-    "after_start": -2.01,
-    "repeated": -0.23,
-    "quoted_above": 1.56,
-    "in_list": -0.55,
+    "words": 2.15,
+    "long": -0.48,
+    "full_stop": -1.69,
+    "lower_start": -0.27,
+    "colon_end": -0.35,
+    "meta_below": 2.01,
+    "meta_above": 0.77,
+    "in_body_words": 3.95,
+    "standfirst_below": 0.18,
+    "distance": -0.35,
+    "after_start": -1.92,
+    "repeated": -0.49,
+    "quoted_above": 1.44,
+    "in_list": -0.45,
     "title_case": 0.89,
-    "site_suffix": -0.33,
-    "tiny_above": 1.08,
+    "site_suffix": -0.30,
+    "tiny_above": 0.94,
+    "twice_near": 1.05,
+    "question": 0.31,
+    "candidate_above": -0.27,
+    "candidate_below": 0.14,
 }
 
 
@@ -195,6 +216,23 @@ def title_candidates(lines: Sequence[Line], body_start: int, window: int = 60) -
         for j in range(lo, hi)
         if _looks_like_title(lines[j]) and not (j >= body_start and lines[j].length >= 150)
     ]
+
+
+_CRUMB = re.compile(r"\s+[>»›]\s+")
+_SLASH_CRUMB = re.compile(r"\s+/\s+")
+
+
+def clean_title(text: str) -> str:
+    """The headline without what the dump glued to it: a breadcrumb trail before it ("Home > Blog > X"),
+    stray separators at its ends ("| X"), a "Title:" label."""
+    parts = _CRUMB.split(text)
+    if len(parts) < 2:
+        slashed = _SLASH_CRUMB.split(text)
+        parts = slashed if len(slashed) >= 3 else parts
+    if len(parts) >= 2 and parts[-1].strip():
+        text = parts[-1]
+    text = re.sub(r"(?i)^title\s*:\s*", "", text)
+    return text.strip(" |•·-–—").strip() or text
 
 
 def find_title(lines: Sequence[Line], body: Sequence[int], body_start: int) -> int | None:
@@ -255,9 +293,19 @@ def _pick_dates(
     by it). Failing that, the scraper's header date; failing that, the date alone on a short line nearest
     the body's start anywhere on the page."""
     near = [d for j in range(lo, hi) for d in _dates_in(lines, j, tz)]
-    published = next((d for d in near if d.label == "published"), None) or next(
-        (d for d in near if not d.label), None
-    )
+    published = next((d for d in near if d.label == "published"), None)
+    if published is None:
+        # a "Published on" / "Posted on" date line a little further from the body (above a long
+        # standfirst, below a table of contents) says more than an unlabelled date near it
+        wide = [
+            d
+            for j in range(max(0, lo - 30), min(len(lines), hi + 30))
+            if lines[j].words <= 15
+            for d in _dates_in(lines, j, tz)
+            if d.label == "published" and d.alone
+        ]
+        published = min(wide, key=lambda d: abs(d.line - anchor)) if wide else None
+    published = published or next((d for d in near if not d.label), None)
     updated = next((d for d in near if d.label == "updated"), None)
     if published is None:
         published = updated
@@ -426,7 +474,7 @@ def read_metadata(
     body_start = body[0]
     title = find_title(lines, body, body_start if lead is None else lead)
     if title is not None:
-        meta.title = lines[title].text
+        meta.title = clean_title(lines[title].text)
         meta.used.add(title)
         section = find_section(lines, title)
         if section is not None:
@@ -434,6 +482,11 @@ def read_metadata(
     top = title if title is not None else body_start
     for j in range(max(0, top - 3), min(len(lines), body_start + 4)):
         name = byline_of(lines[j].text)
+        if not name and _BYLINE_LABEL.match(lines[j].text) and j + 1 < len(lines):
+            name = byline_of("By " + lines[j + 1].text)
+            if name:
+                meta.used.add(j)
+                j += 1
         if name:
             meta.byline = name
             if j not in body or j == body_start:

@@ -72,6 +72,22 @@ _LETTERS = re.compile(r"[^\W\d_]{2}")
 _OPEN_END = re.compile(r"[^.!?;:。！？…\"'”’»)\]]$")
 
 
+# "by", "By Jane Doe", "by: jdoe", "by whova | Apr 21": a byline line, never the end of the line above.
+_BYLINE_START = re.compile(
+    r"(?:by|written by)\b:?(?:\s*$|\s+(?-i:[A-Z])|\s*\S+(?:\s+\S+)?\s*[|·•,]|\s+\S+$)", re.I
+)
+
+
+def _headline_case(text: str) -> bool:
+    """Title Case words ending on a capitalised word or a number ("34 Top Photography Trends in 2025"):
+    a headline or a menu item, which a lower-case line under it does not continue."""
+    words = [w for w in text.split() if w[:1].isalnum()]
+    if len(words) < 2 or not (words[-1][:1].isupper() or words[-1][:1].isdigit()):
+        return False
+    long = [w for w in words if len(w) > 3]
+    return bool(long) and sum(w[:1].isupper() or w[:1].isdigit() for w in long) >= 0.6 * len(long)
+
+
 def _reflow(lines: list[tuple[int, str, bool]]) -> list[tuple[int, str]]:
     """Join a paragraph that the page's source had hard-wrapped (one physical line per ~70 characters)
     back into one line. (index, text, blank line before it) in; (index of the first part, text) out.
@@ -91,8 +107,12 @@ def _reflow(lines: list[tuple[int, str, bool]]) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     last = ""  # the previous physical line
     for index, text, blank in lines:
-        if out and not blank:
-            lower = text[:1].islower() and _OPEN_END.search(last) is not None
+        if out and not blank and not _BYLINE_START.match(text):
+            lower = (
+                text[:1].islower()
+                and _OPEN_END.search(last) is not None
+                and (width is not None or not _headline_case(last))
+            )
             if (
                 (lower and (width is not None or len(last) >= 25))
                 or (width is not None and len(last) >= 0.8 * width and text[:1].isalnum())
@@ -235,6 +255,47 @@ def _cut_tail(lines: Sequence[Line], scores: Sequence[float], start: int, end: i
     return start, end
 
 
+# A comment's time stamp: a short line with a date and a time of day ("December 18, 2025, 9:46 pm",
+# "on Friday December 19, 2025 @12:57PM (#65869021)").
+_STAMP_TIME = re.compile(r"(?i)\b\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?\b)?")
+_STAMP_DATE = re.compile(
+    r"(?i)\b(?:\d{4}-\d{2}-\d{2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+    r"[a-z]*\.?\s+\d{1,2}|\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*)"
+)
+
+
+def _is_stamp(line: Line) -> bool:
+    return line.words <= 14 and bool(_STAMP_TIME.search(line.text)) and bool(_STAMP_DATE.search(line.text))
+
+
+def _cut_thread(lines: Sequence[Line], scores: Sequence[float], start: int, end: int) -> tuple[int, int]:
+    """End the body where a comment thread starts: from the third time-stamped short line on, each a
+    reader's post ("Emma / December 18, 2025, 9:59 pm / <comment>"), provided the article's own text
+    came first (a quarter of the stretch's text, and a paragraph of it, before the first stamp)."""
+    stamps = [i for i in range(start, end) if _is_stamp(lines[i])]
+    if len(stamps) < 3:
+        return start, end
+    total = sum(s for s in scores[start:end] if s > 0)
+    for first in stamps:
+        before = sum(s for s in scores[start:first] if s > 0)
+        if before <= 0:
+            continue  # the article's own date line, above its text
+        later = [i for i in stamps if i > first]
+        if len(later) < 2 or before < 0.05 * total:
+            return start, end
+        # the text between stamps is short: posts, not the article's sections
+        gaps = [sum(max(s, 0) for s in scores[a:b]) for a, b in itertools.pairwise([first, *later[:4]])]
+        if max(gaps) > before:
+            return start, end
+        i = first
+        while i > start and lines[i - 1].words <= 4 and scores[i - 1] <= 0:
+            i -= 1  # the commenter's name above the stamp
+        while i > start and scores[i - 1] <= 0:
+            i -= 1
+        return start, i
+    return start, end
+
+
 # ---------------------------------------------------------------- inside the body
 
 
@@ -281,7 +342,7 @@ def find_layout(text: str, stats: BatchStats | None = None) -> Layout:
     if not lines:
         raise NoArticleFound("the dump is empty: no text lines")
     scores = [_score(line) for line in lines]
-    start, end = _cut_tail(lines, scores, *_best_span(scores))
+    start, end = _cut_thread(lines, scores, *_cut_tail(lines, scores, *_best_span(scores)))
     kept = _keep(lines, start, end) if end > start else []
     if not kept or not any(_is_good(lines[i]) or _is_sentence(lines[i]) for i in kept):
         raise NoArticleFound("no running text: every line looks like a menu, a heading or page furniture")

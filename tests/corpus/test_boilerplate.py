@@ -26,3 +26,13 @@ def test_batch_stats_count_documents_not_repeats() -> None:
     assert stats.df("home") == 3
     assert stats.is_template("Home")
     assert not stats.is_template("A story")
+
+
+def test_counted_comments_heading_and_leaked_template_comments() -> None:
+    long_heading = "59 Comments on “The Comfort Watches, Day Eighteen: A Film Everybody Argues About”"
+    assert len(long_heading) > 80 and is_tail_marker(long_heading)
+    assert is_tail_marker("You may like to read:")
+    assert not is_tail_marker("Comments on the proposal were due by Friday, the council said in a notice.")
+    assert boilerplate_reason("END .comment-author .vcard") == "markup"
+    assert boilerplate_reason(".post-navigation") is not None
+    assert boilerplate_reason(".NET is a framework") is None

@@ -97,3 +97,48 @@ def test_a_date_it_cannot_read_leaves_published_empty() -> None:
     article = parse_textdump(f"Choir returns to festival\nPosted sometime last spring\n{body}\n", "x.txt")
     assert article.published is None
     assert body in article.text
+
+
+_PARAGRAPHS = [
+    "The river trust of Exampleton planted four hundred willows along the east bank this winter, and the "
+    "volunteers who did the digging say the saplings have already survived two floods.",
+    "Planting began in November, when the ground was soft, and the trust hopes that the roots will hold the "
+    "bank together long before the trees are tall enough to shade the water for the trout.",
+    "A second planting is planned for next year on the west bank, where the council has agreed to move a "
+    "footpath that has been slipping into the river since the great storm of the last decade.",
+]
+
+
+def test_a_headline_is_not_glued_to_the_byline_or_a_tag_under_it() -> None:
+    dump = "\n".join(
+        [
+            "Home",
+            "News",
+            "Home > News > Willows Planted Along the East Bank of the River",
+            "Willows Planted Along the East Bank of the River",
+            "by",
+            "Mara Quill",
+            "March 5, 2024",
+            *_PARAGRAPHS,
+        ]
+    )
+    article = parse_textdump(dump, "willows.txt")
+    assert article.title == "Willows Planted Along the East Bank of the River"
+    assert article.byline == "Mara Quill"
+    assert article.published is not None and article.published.date().isoformat() == "2024-03-05"
+
+
+def test_a_comment_thread_after_the_article_is_cut() -> None:
+    posts = []
+    for n, name in enumerate(["Emma", "Chris S", "Max"]):
+        posts += [
+            name,
+            f"March {5 + n}, 2024, 9:4{n} pm",
+            "I walked along the east bank last weekend and the willows looked healthy, although the path "
+            "was muddy and the trust should put up a sign about the floods so that people take care.",
+            "Reply",
+        ]
+    dump = "\n".join(["Willows planted along the east bank", *_PARAGRAPHS, *posts])
+    article = parse_textdump(dump, "willows.txt")
+    assert article.text.count("\n\n") == 2
+    assert "muddy" not in article.text
