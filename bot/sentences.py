@@ -116,3 +116,33 @@ def content_terms(text: str) -> list[str]:
             continue
         seen.setdefault(stem(raw), None)
     return list(seen)
+
+
+# Pairs of opposites, as plain English words: a question asking for the "last" of something answered by a
+# sentence about the "first" (and not the last) is likely not answered by it.
+_OPPOSITE_PAIRS = """
+first last | begin end | beginning end | start end | start finish | minimum maximum | min max |
+largest smallest | biggest smallest | highest lowest | high low | higher lower | increase decrease |
+rise fall | rise decline | gain loss | win lose | won lost | win defeat | victory defeat | earliest latest |
+early late | earlier later | least most | less more | fewer more | major minor | majority minority |
+positive negative | north south | east west | inside outside | inner outer | upper lower | open close |
+accept reject | allow ban | allow forbid | import export | buy sell | bought sold | top bottom |
+internal external | ancient modern | old new | older newer | older younger | oldest youngest |
+longest shortest | long short | strong weak | rich poor | private public | success failure | agree disagree |
+legal illegal | direct indirect | same different | common rare | enter leave | wide narrow | light heavy |
+hot cold | large small | big small | best worst | better worse | true false | above below | before after |
+over under | dead alive | male female | men women | support oppose | add remove | include exclude |
+greatest least | heaviest lightest | fastest slowest | easy difficult | easy hard | simple complex
+"""
+
+
+def _opposites() -> dict[str, frozenset[str]]:
+    table: dict[str, set[str]] = {}
+    for pair in _OPPOSITE_PAIRS.split("|"):
+        a, b = (stem(w) for w in pair.split())
+        table.setdefault(a, set()).add(b)
+        table.setdefault(b, set()).add(a)
+    return {word: frozenset(others) for word, others in table.items()}
+
+
+OPPOSITES = _opposites()  # stemmed word -> its stemmed opposites

@@ -8,7 +8,15 @@ from datetime import datetime
 
 import pytest
 
-from bot.answer import MAX_QUESTION_CHARS, answer, assess, clean_question, compose, select
+from bot.answer import (
+    CONFIDENCE_WEIGHTS,
+    MAX_QUESTION_CHARS,
+    answer,
+    assess,
+    clean_question,
+    compose,
+    select,
+)
 from bot.errors import EmptyQuestion, QuestionTooLong
 from bot.models import Answer
 from bot.sentences import split_sentences, stem
@@ -118,6 +126,33 @@ def test_negated_question_lowers_confidence() -> None:
     plain = assess("Which tram did the council approve?", hits()).confidence
     negated = assess("Which tram did the council not approve?", hits()).confidence
     assert negated < plain
+
+
+def test_an_opposite_word_is_a_contradiction_and_lowers_confidence() -> None:
+    begins = assess("When does construction of the tram begin?", hits())
+    ends = assess("When does construction of the tram end?", hits())
+    assert begins.signals is not None and ends.signals is not None
+    assert not begins.signals.contradiction and ends.signals.contradiction
+    assert ends.confidence < begins.confidence
+
+
+def test_another_number_is_a_contradiction_the_same_number_is_not() -> None:
+    same = assess("Which line will run 7.4 kilometres?", hits()).signals
+    other = assess("Which line will run 9.1 kilometres?", hits()).signals
+    words = assess("Which council approved the tram by eleven votes?", hits()).signals
+    assert same is not None and other is not None and words is not None
+    assert not same.contradiction and other.contradiction
+    assert words.contradiction  # "nine votes to four" holds numbers, none of them eleven
+
+
+def test_missing_term_is_the_weightiest_absent_question_term() -> None:
+    present = assess("How much will the Harbour Line tram cost?", hits()).signals
+    absent = assess("How much will the Harbour Line tram cost in Brightwater?", hits()).signals
+    assert present is not None and absent is not None
+    assert present.missing_term == 0.0
+    assert 0.0 < absent.missing_term < 1.0
+    assert absent.passage_overlap == pytest.approx(1.0 - absent.missing_term)
+    assert len(present.features()) == len(CONFIDENCE_WEIGHTS)
 
 
 def test_select_caps_the_answer_at_three_sentences() -> None:
