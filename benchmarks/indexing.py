@@ -33,7 +33,7 @@ class RecordingEncoder:
         self.model_path = getattr(inner, "model_path", None)
         self.texts: list[str] = []
 
-    def encode_passages(self, texts: list[str], batch_size: int = 64) -> Vectors:
+    def encode_passages(self, texts: list[str], batch_size: int = 32) -> Vectors:
         self.texts.extend(texts)
         return self.inner.encode_passages(texts, batch_size=batch_size)
 

@@ -553,7 +553,8 @@ def _write_generation(
 
 
 def _embed(texts: list[str], encoder: Encoder, clock: _Clock) -> npt.NDArray[np.float32]:
-    """Encode in blocks of similar length (less padding per batch), reporting progress per block."""
+    """Encode in blocks of similar length, reporting progress per block. The blocks are cut from the
+    texts sorted by characters (cheap); the encoder then batches each block by word pieces."""
     vectors = np.zeros((len(texts), encoder.dim), dtype=np.float32)
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
     done = 0

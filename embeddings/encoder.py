@@ -18,6 +18,7 @@ import numpy.typing as npt
 Vectors = npt.NDArray[np.float32]
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+SORT_WINDOW = 4096  # passages tokenised and sorted together (their padded ids: ~25 MB at 256 pieces)
 MAX_WORD_PIECES = 256  # all-MiniLM-L6-v2 truncates beyond this; chunks must fit, special tokens included
 
 
@@ -30,7 +31,7 @@ class Encoder(Protocol):
 
     def encode_queries(self, texts: list[str]) -> Vectors: ...
 
-    def encode_passages(self, texts: list[str], batch_size: int = 64) -> Vectors: ...
+    def encode_passages(self, texts: list[str], batch_size: int = 32) -> Vectors: ...
 
 
 def default_model_path() -> str:
@@ -72,6 +73,8 @@ class SentenceTransformerEncoder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         model = self._load()
+        if _can_sort_by_tokens(model):
+            return self._encode_by_tokens(model, texts, batch_size)
         vectors = model.encode(
             texts,
             batch_size=batch_size,
@@ -81,11 +84,62 @@ class SentenceTransformerEncoder:
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
+    def _encode_by_tokens(self, model: Any, texts: list[str], batch_size: int) -> Vectors:
+        """What `model.encode` computes, with batches made of texts of similar word-piece counts.
+
+        `encode` sorts by characters, a poor proxy for word pieces (digits, names and non-English text
+        split into more pieces per character): on news chunks its batches of 32 carry ~7 % padding
+        (~14 % more attention work); sorted by word pieces, under 1 %. Texts are tokenised once, a window
+        at a time (padded to the window's longest, so memory stays bounded), and each batch is cut to its
+        own longest text (padding is on the right).
+        """
+        import torch
+
+        out = torch.empty((len(texts), self.dim), dtype=torch.float32)
+        for first in range(0, len(texts), SORT_WINDOW):
+            window = texts[first : first + SORT_WINDOW]
+            features = model.preprocess(window)
+            lengths = features["attention_mask"].sum(dim=1)
+            order = torch.argsort(lengths, descending=True, stable=True)
+            with torch.inference_mode():
+                for start in range(0, len(window), batch_size):
+                    rows = order[start : start + batch_size]
+                    width = int(lengths[rows[0]])
+                    batch = {
+                        key: _cut(value, rows, width) if isinstance(value, torch.Tensor) else value
+                        for key, value in features.items()
+                    }
+                    embedded = model.forward(batch)["sentence_embedding"]
+                    out[rows + first] = torch.nn.functional.normalize(embedded.float(), p=2, dim=1)
+        return np.ascontiguousarray(out.numpy(), dtype=np.float32)
+
     def encode_queries(self, texts: list[str]) -> Vectors:
         return self._encode(texts, batch_size=32)
 
-    def encode_passages(self, texts: list[str], batch_size: int = 64) -> Vectors:
+    def encode_passages(self, texts: list[str], batch_size: int = 32) -> Vectors:
+        """Passages in batches of `batch_size` (32, the library's default: on two CPU cores 16 made more,
+        smaller, less parallel steps and ran slower; 64 was no faster and needs twice the memory)."""
         return self._encode(texts, batch_size=batch_size)
+
+
+def _cut(tensor: Any, rows: Any, width: int) -> Any:
+    """The given rows of a per-token tensor (ids, mask, types), cut to `width` columns."""
+    return tensor[rows, :width] if tensor.dim() == 2 else tensor[rows]
+
+
+def _can_sort_by_tokens(model: Any) -> bool:
+    """Whether `model` is a plain text model (a Transformer first module, right padding) whose batches
+    `_encode_by_tokens` can cut to width; anything else goes through `model.encode` as it is."""
+    try:
+        from sentence_transformers.base.modules.transformer import Transformer
+    except ImportError:  # another sentence-transformers layout: its own encode() is always right
+        return False
+    try:
+        first = model[0]
+        tokenizer = model.tokenizer
+    except (AttributeError, IndexError, TypeError, KeyError):
+        return False
+    return isinstance(first, Transformer) and getattr(tokenizer, "padding_side", None) == "right"
 
 
 class HashingEncoder:
@@ -116,7 +170,7 @@ class HashingEncoder:
     def encode_queries(self, texts: list[str]) -> Vectors:
         return self.encode_passages(texts)
 
-    def encode_passages(self, texts: list[str], batch_size: int = 64) -> Vectors:
+    def encode_passages(self, texts: list[str], batch_size: int = 32) -> Vectors:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.stack([self._one(t) for t in texts]).astype(np.float32)
