@@ -121,6 +121,8 @@ def test_dropped_lines_are_the_visible_lines_not_kept(article):
         ("A DIY Investorâ\x80\x99s Guide", "A DIY Investor’s Guide"),
         ("*A Treatise on Coffee* (1792)", "A Treatise on Coffee (1792)"),
         ("rustc_codegen_gcc:  Progress   Report", "rustc_codegen_gcc: Progress Report"),
+        ("How Does Robot Vacuum Mapping Work？", "How Does Robot Vacuum Mapping Work?"),
+        ("로봇 청소기는 어떻게 작동하나？", "로봇 청소기는 어떻게 작동하나？"),
     ],
 )
 def test_clean_title(raw, expected):
