@@ -105,6 +105,18 @@ def test_when_every_word_is_common_the_rarest_with_weight_is_kept(searcher: Sear
     assert len(hits) == 3 and all(h.keyword_score is None for h in hits)
 
 
+def test_a_tiny_index_keeps_words_found_once(tmp_path: Path) -> None:
+    build_index_from_articles(_articles()[:3], tmp_path, HashingEncoder())
+    with Searcher.open(tmp_path, HashingEncoder()) as tiny:
+        assert (
+            tiny.keyword_match("marmalade telescopes")
+            == '"marmalade" OR "telescopes" OR "marmalade telescopes"'
+        )
+        # "tram" is in one chunk of three: BM25 still weighs it (under half); "council" in all three.
+        assert tiny.keyword_match("council tram") == '"tram" OR "council tram"'
+        assert tiny.search("tram depot", k=1)[0].article.title == "The tram depot repaired overhead wires"
+
+
 def test_counts_are_counted_once(searcher: Searcher, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
     count = searcher.store.count_matches
