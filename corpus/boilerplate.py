@@ -305,9 +305,11 @@ _TAIL_MARKER = re.compile(
 
 _COUNTED_COMMENTS = re.compile(r"(?i)^\d+ (?:comments?|responses?|replies|thoughts) (?:on|to)\b")
 # Markup the scraper left as text: HTML comments naming template parts ("END .comment-author .vcard",
-# "BEGIN .postmeta", "#comment-##", ".post-navigation").
+# "BEGIN .postmeta", "#comment-##", ".post-navigation"), WordPress block comments ("wp:spacer {...}"),
+# a JSON object on a line of its own.
 _LEAKED_MARKUP = re.compile(
-    r"^(?:(?:BEGIN|END|START)\s+[.#][a-z][\w-]*(?:\s+[.#][a-z][\w-]*)*|[.#][a-z][\w-]*-[\w-]*)$"
+    r"^(?:(?:BEGIN|END|START)\s+[.#][a-z][\w-]*(?:\s+[.#][a-z][\w-]*)*|[.#][a-z][\w-]*-[\w-]*"
+    r"|/?wp:[a-z][\w/-]*(?:\s.*)?|/?\.?itemprop=\w+|\{\s*\"[\w-]+\"\s*:.*\})$"
 )
 
 

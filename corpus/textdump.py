@@ -199,10 +199,36 @@ def _is_textlike(line: Line) -> bool:
     )
 
 
+# Source code quoted in an article: a line opening with a keyword of a common language, ending in a
+# brace or a semicolon, or dense with the brackets and operators of code.
+_CODE_START = re.compile(
+    r"^(?:import \w|from [\w.]+ import|def \w+\(|class \w+[:(\s{]|(?:const|let|var) \w+\s*[=:]|return\b|"
+    r"(?:if|for|while|switch)\s*\(|func |fn \w|#include|package \w|//|/\*|\*/|console\.|print\(|"
+    r"(?:public|private|protected|static|async|export) \w|\$ \w|>>> )"
+)
+_CODE_END = re.compile(r"(?:[{};]|\)\s*[{;]?|=>|\[|\]|,)$")
+_CODE_CHARS = re.compile(r"[{}\[\]();=<>]")
+
+
+def _is_code(line: Line) -> bool:
+    """A line of source code: neither the article's prose nor the page's menus."""
+    text = line.text
+    if line.template or line.words > 25 or _is_good(line):
+        return False
+    if line.reason is not None and not re.fullmatch(r"[{}\[\]();,\s]+", text):
+        return False
+    if re.fullmatch(r"[{}\[\]();,\s]+", text) or _CODE_START.match(text):
+        return True
+    symbols = len(_CODE_CHARS.findall(text))
+    return symbols >= 2 and bool(_CODE_END.search(text)) and line.stop_density < 0.3
+
+
 def _score(line: Line) -> float:
     """Positive for running text (by its words), negative for boilerplate and short menu-like lines."""
     if is_tail_marker(line.text):
         return _W["tail"]
+    if _is_code(line):
+        return 0.0  # a code listing inside an article does not end it
     if _is_bad(line):
         return _W["bad"] + _W["bad_word"] * line.words
     if _is_good(line):

@@ -36,3 +36,5 @@ def test_counted_comments_heading_and_leaked_template_comments() -> None:
     assert boilerplate_reason("END .comment-author .vcard") == "markup"
     assert boilerplate_reason(".post-navigation") is not None
     assert boilerplate_reason(".NET is a framework") is None
+    assert boilerplate_reason('wp:spacer {"height":"15px"}') == "markup"
+    assert boilerplate_reason("wp: the new release notes") is None

@@ -142,3 +142,22 @@ def test_a_comment_thread_after_the_article_is_cut() -> None:
     article = parse_textdump(dump, "willows.txt")
     assert article.text.count("\n\n") == 2
     assert "muddy" not in article.text
+
+
+def test_a_code_listing_does_not_end_the_article() -> None:
+    code = [
+        "def plant(bank):",
+        "    trees = []",
+        "for n in range(400):",
+        "trees.append(Willow(n));",
+        "}",
+        "return trees;",
+        "if (bank.flooded) {",
+        "console.log(trees);",
+        "}",
+    ]
+    dump = "\n".join(
+        ["Home", "News", "Willows planted along the east bank", _PARAGRAPHS[0], *code, *_PARAGRAPHS[1:]]
+    )
+    article = parse_textdump(dump, "willows.txt")
+    assert _PARAGRAPHS[0] in article.text and _PARAGRAPHS[2] in article.text
