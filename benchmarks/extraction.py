@@ -296,21 +296,51 @@ def timed(fn: Callable[[str], Result], texts: Sequence[str]) -> tuple[list[Resul
     return results, time.perf_counter() - start
 
 
-def dump_reachability(pages: Sequence[Page], dumps: Sequence[str]) -> tuple[int, int, int, int]:
-    """How many gold titles appear as a whole line of the dump, and how many gold dates are visible in it
-    at all (any date expression `corpus.dates` can read that falls on the gold day)."""
+@dataclass(frozen=True)
+class Reach:
+    """What a dump can give at all: its gold title as a whole line, a date on the gold day anywhere."""
+
+    title: bool | None  # None: the page has no gold title
+    day: bool | None  # None: the page has no gold date
+
+
+def dump_reachability(pages: Sequence[Page], dumps: Sequence[str]) -> list[Reach]:
+    """Per page: whether the gold title appears as a whole line of the dump, and whether a date on the gold
+    day is visible in it at all (any date expression `corpus.dates` can read that falls on that day)."""
     from corpus.dates import find_datetimes
 
-    titled = dated = title_seen = date_seen = 0
+    out = []
     for page, dump in zip(pages, dumps, strict=True):
+        title = day = None
         if page.gold_title:
-            titled += 1
-            lines = {fold_title(line) for line in dump.splitlines()}
-            title_seen += fold_title(page.gold_title) in lines
+            title = fold_title(page.gold_title) in {fold_title(line) for line in dump.splitlines()}
         if page.gold_date:
-            dated += 1
-            date_seen += any(same_day(found.value, page.gold_date) for found in find_datetimes(dump))
-    return title_seen, titled, date_seen, dated
+            day = any(same_day(found.value, page.gold_date) for found in find_datetimes(dump))
+        out.append(Reach(title, day))
+    return out
+
+
+def reach_note(pages: Sequence[Page], results: Sequence[Result], reach: Sequence[Reach]) -> str:
+    """The dump reader's title and date rates against what the dumps hold."""
+    rows = list(zip(pages, results, reach, strict=True))
+    titled = [(p, r) for p, r, x in rows if x.title is not None]
+    title_seen = [(p, r) for p, r, x in rows if x.title]
+    dated = [(p, r) for p, r, x in rows if x.day is not None]
+    day_seen = [(p, r) for p, r, x in rows if x.day]
+    title_ok = sum(fold_title(r.title) == fold_title(p.gold_title) for p, r in title_seen)
+    day_ok = sum(same_day(r.published, p.gold_date or "") for p, r in day_seen)
+    return (
+        f"wcxb-dev dumps, what they hold: the gold title is a whole line of the dump on {len(title_seen)} of "
+        f"{len(titled)} pages ({_pct(len(title_seen), len(titled))}), and parse_textdump gives it exactly on "
+        f"{title_ok} of those {len(title_seen)} ({_pct(title_ok, len(title_seen))}); a date on the gold day "
+        f"is readable somewhere in the dump on {len(day_seen)} of {len(dated)} dated pages "
+        f"({_pct(len(day_seen), len(dated))}), and parse_textdump dates {day_ok} of those {len(day_seen)} "
+        f"to the day ({_pct(day_ok, len(day_seen))})."
+    )
+
+
+def _pct(n: int, d: int) -> str:
+    return f"{100 * n / d:.1f}%" if d else "—"
 
 
 def _fmt(value: float | None, pct: bool = False) -> str:
@@ -397,14 +427,12 @@ def main(eval_dir: Path, limit: int | None, workers: int, skip_html: bool, detai
             rows.append(
                 score(name, "ours: parse_textdump", pages, results, time.perf_counter() - start, True)
             )
-            seen = dump_reachability(pages, dumps)
-            notes.append(
-                f"wcxb-dev dumps: the gold title is a whole line of the dump on {seen[0]} of {seen[1]} pages; "  # noqa: E501
-                f"a date on the gold day is readable anywhere in the dump on {seen[2]} of {seen[3]} dated pages."  # noqa: E501
-            )
+            reach = dump_reachability(pages, dumps)
+            notes.append(reach_note(pages, results, reach))
             if details is not None:
                 with details.open("w", encoding="utf-8") as fh:
-                    for record in iter_details(pages, results):
+                    for record, seen in zip(iter_details(pages, results), reach, strict=True):
+                        record.update(title_in_dump=seen.title, day_in_dump=seen.day)
                         fh.write(json.dumps(record, ensure_ascii=False) + "\n")
         else:
             rows.append(Row(name, "ours: parse_textdump", len(pages), note="not available"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from benchmarks.extraction import fold_title, same_day, word_f1
+from benchmarks.extraction import Page, Result, dump_reachability, fold_title, reach_note, same_day, word_f1
 
 
 def test_word_f1_is_wcxb_bag_of_words() -> None:
@@ -20,3 +20,19 @@ def test_title_folding_and_same_day() -> None:
     assert same_day(datetime(2021, 10, 31, 23, 59), "2021-10-31")
     assert same_day(date(2021, 10, 31), "2021-10")
     assert not same_day(None, "2021-10-31")
+
+
+def test_reachability_counts_what_a_dump_holds() -> None:
+    pages = [
+        Page("a", "text", gold_title="Willows Planted", gold_date="2024-03-05"),
+        Page("b", "text", gold_title="Not In The Dump", gold_date="2024-03-05"),
+        Page("c", "text"),
+    ]
+    dumps = ["Home\n willows  planted\nMarch 5, 2024\ntext", "Home\nSomething else\ntext", "text"]
+    reach = dump_reachability(pages, dumps)
+    assert [(r.title, r.day) for r in reach] == [(True, True), (False, False), (None, None)]
+    results = [Result("text", "Willows planted", date(2024, 3, 5)), Result("text"), Result("text")]
+    note = reach_note(pages, results, reach)
+    assert "on 1 of 2 pages (50.0%)" in note
+    assert "exactly on 1 of those 1 (100.0%)" in note
+    assert "dates 1 of those 1" in note
