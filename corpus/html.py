@@ -5,8 +5,8 @@ default settings and with `favor_recall`, the recall pass taken when it holds cl
 blocks kept as paragraphs ("\\n\\n"), the headline dropped when it opens the body, the comments left out,
 short furniture paragraphs (share and comment prompts, newsletter pitches, reading times, tag lists,
 copyright lines) dropped.
-Measured on wcxb-dev-articles (709 pages): mean word-F1 0.945 (trafilatura alone 0.936), title exact 0.83
-(0.51), published day 0.85 (0.85); scrapinghub (181 pages) word-F1 0.960 (0.956).
+Measured on wcxb-dev-articles (710 pages): mean word-F1 0.946 (trafilatura alone 0.936), title exact 0.859
+(0.511), published day 0.881 of 587 dated pages (0.848); scrapinghub (181 pages) word-F1 0.960 (0.956).
 
 Metadata, where trafilatura alone is weakest (see `benchmarks/extraction.py` for the figures):
 - title: the page's `<h1>` when it agrees with the page's own title (og:title, JSON-LD headline,
