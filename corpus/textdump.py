@@ -325,13 +325,45 @@ def _cut_thread(lines: Sequence[Line], scores: Sequence[float], start: int, end:
 # ---------------------------------------------------------------- inside the body
 
 
+_CONTENTS = re.compile(
+    r"(?i)^(?:(?:table of )?contents|in this (?:article|post|guide|story|page)|on this page|jump to|"
+    r"what(?:'|’)?s inside|quick links|article (?:contents|outline)|skip to)\b"
+)
+
+
+def _contents_list(lines: Sequence[Line], start: int, end: int) -> set[int]:
+    """A table of contents: under a "Contents" / "In this article" heading, 3+ short lines in a row, each
+    repeated further down the body (as the heading of its section)."""
+    last: dict[str, int] = {}
+    for i in range(start, end):
+        last[line_key(lines[i].text)] = i
+    out: set[int] = set()
+    run: list[int] = []
+    for i in range(start, end + 1):
+        line = lines[i] if i < end else None
+        if line is not None and not _is_good(line) and line.words <= 15 and last[line_key(line.text)] > i:
+            run.append(i)
+            continue
+        heading = (
+            [k for k in range(max(start, run[0] - 2), run[0] + 1) if _CONTENTS.match(lines[k].text)]
+            if run
+            else []
+        )
+        if len(run) >= 3 and heading:
+            out.update(run)
+            out.update(heading)
+        run = []
+    return out
+
+
 def _keep(lines: Sequence[Line], start: int, end: int) -> list[int]:
     """Which lines of the body stretch are article text: not boilerplate, not a menu run, not a caption."""
     kept: list[int] = []
     seen: set[str] = set()
+    toc = _contents_list(lines, start, end)
     for i in range(start, end):
         line = lines[i]
-        if _is_bad(line) or is_tail_marker(line.text):
+        if _is_bad(line) or is_tail_marker(line.text) or i in toc:
             continue
         key = line_key(line.text)
         if key in seen and _is_good(line):

@@ -161,3 +161,17 @@ def test_a_code_listing_does_not_end_the_article() -> None:
     )
     article = parse_textdump(dump, "willows.txt")
     assert _PARAGRAPHS[0] in article.text and _PARAGRAPHS[2] in article.text
+
+
+def test_a_table_of_contents_is_dropped_but_its_headings_kept() -> None:
+    sections = ["Why willows", "Where they grow", "What comes next"]
+    body: list[str] = []
+    for heading, paragraph in zip(sections, _PARAGRAPHS, strict=True):
+        body += [heading, paragraph]
+    dump = "\n".join(
+        ["Willows planted along the east bank", _PARAGRAPHS[0], "Table of Contents", *sections, *body]
+    )
+    article = parse_textdump(dump, "willows.txt")
+    assert "Table of Contents" not in article.text
+    for heading in sections:
+        assert article.text.count(heading) == 1
