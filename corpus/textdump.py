@@ -244,6 +244,27 @@ def _score(line: Line) -> float:
     return _W["short"]
 
 
+def _is_figure(line: Line) -> bool:
+    return not _LETTERS.search(line.text) and any(c.isdigit() for c in line.text)
+
+
+def _tables(scores: list[float], lines: Sequence[Line]) -> list[float]:
+    """A data table flattened into lines (a label cell, a figure, a label, a figure...) is neither text
+    nor menu: in a run of 8+ short lines of which a third or more are figures, the labels score 0 too."""
+    out = list(scores)
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and _W["bad"] < scores[j] <= 0 and lines[j].words <= 10:
+            j += 1
+        figures = sum(1 for k in range(i, j) if _is_figure(lines[k]))
+        if j - i >= 8 and figures >= (j - i) / 3:
+            for k in range(i, j):
+                out[k] = 0.0
+        i = max(j, i + 1)
+    return out
+
+
 def _best_span(scores: Sequence[float]) -> tuple[int, int]:
     """The contiguous stretch with the highest total score (Kadane), as [start, end)."""
     best, best_span = 0.0, (0, 0)
@@ -399,7 +420,7 @@ def find_layout(text: str, stats: BatchStats | None = None) -> Layout:
     lines = dump.lines
     if not lines:
         raise NoArticleFound("the dump is empty: no text lines")
-    scores = [_score(line) for line in lines]
+    scores = _tables([_score(line) for line in lines], lines)
     start, end = _cut_thread(lines, scores, *_cut_tail(lines, scores, *_best_span(scores)))
     kept = _keep(lines, start, end) if end > start else []
     if not kept or not any(_is_good(lines[i]) or _is_sentence(lines[i]) for i in kept):

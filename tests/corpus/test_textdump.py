@@ -175,3 +175,13 @@ def test_a_table_of_contents_is_dropped_but_its_headings_kept() -> None:
     assert "Table of Contents" not in article.text
     for heading in sections:
         assert article.text.count(heading) == 1
+
+
+def test_a_flattened_table_does_not_split_the_article() -> None:
+    table = []
+    for n, town in enumerate(["Exampleton", "Sampleford", "Testbury", "Mockhaven", "Dummyport", "Fakeley"]):
+        table += [town, "East bank", str(400 - 50 * n), "West bank", str(20 + n)]
+    dump = "\n".join(["Home", "News", "Willows planted", _PARAGRAPHS[0], *table, *_PARAGRAPHS[1:]])
+    article = parse_textdump(dump, "willows.txt")
+    assert _PARAGRAPHS[0] in article.text and _PARAGRAPHS[2] in article.text
+    assert "Sampleford" in article.text
