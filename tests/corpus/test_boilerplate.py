@@ -38,3 +38,15 @@ def test_counted_comments_heading_and_leaked_template_comments() -> None:
     assert boilerplate_reason(".NET is a framework") is None
     assert boilerplate_reason('wp:spacer {"height":"15px"}') == "markup"
     assert boilerplate_reason("wp: the new release notes") is None
+
+
+def test_shopping_buttons_are_furniture_but_prices_in_a_sentence_are_not() -> None:
+    for button in [
+        "$75 at Amazon",
+        "$90 $85 (6% off) at Walmart",
+        "View Deal",
+        "Check Amazon Price",
+        "Buy Now",
+    ]:
+        assert boilerplate_reason(button) == "furniture", button
+    assert boilerplate_reason("At $75 at Amazon, the kettle is the cheapest we tested.") is None
