@@ -223,6 +223,9 @@ def _is_code(line: Line) -> bool:
     return symbols >= 2 and bool(_CODE_END.search(text)) and line.stop_density < 0.3
 
 
+_TEASER = re.compile(r"(?:\w\.\.\.|\w…|\[(?:…|\.\.\.)\])$")
+
+
 def _score(line: Line) -> float:
     """Positive for running text (by its words), negative for boilerplate and short menu-like lines."""
     if is_tail_marker(line.text):
@@ -231,6 +234,8 @@ def _score(line: Line) -> float:
         return 0.0  # a code listing inside an article does not end it
     if _is_bad(line):
         return _W["bad"] + _W["bad_word"] * line.words
+    if _TEASER.search(line.text):
+        return _W["short"]  # a cut-off excerpt of another page ("... a gentle wave...")
     if _is_good(line):
         return float(line.words)
     if _is_sentence(line):

@@ -185,3 +185,17 @@ def test_a_flattened_table_does_not_split_the_article() -> None:
     article = parse_textdump(dump, "willows.txt")
     assert _PARAGRAPHS[0] in article.text and _PARAGRAPHS[2] in article.text
     assert "Sampleford" in article.text
+
+
+def test_teasers_cut_off_with_an_ellipsis_are_not_the_article() -> None:
+    teasers = [
+        "Imagine walking along the river on a spring morning and finding the willows in full leaf, the...",
+        "NOV 26, 2025",
+        "The council has published its plans for the old mill, and the neighbours have a lot to say about…",
+        "NOV 19, 2025",
+        "Why the trout came back to the river after twenty years away, according to the anglers who [...]",
+    ]
+    dump = "\n".join(["Willows planted along the east bank", *_PARAGRAPHS, "Latest from the blog", *teasers])
+    article = parse_textdump(dump, "willows.txt")
+    assert article.text.count("\n\n") == 2
+    assert "old mill" not in article.text
