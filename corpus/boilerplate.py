@@ -273,6 +273,15 @@ _NOTICE = re.compile(
     r"browser (?:does not|doesn't) support)\b",
     re.IGNORECASE,
 )
+# A picture's caption ends with its credit: "... cabinets. | Photo by Lisa Jennings", "...PixelVista / Getty
+# Images", "(AP Photo/Jane Doe)".
+_CREDIT = re.compile(
+    r"(?:(?:\||/|\.|^)\s*(?:photo|photograph|image|picture)s?(?: by|:)\s+[A-Z][\w.'’\- ]{1,50}"
+    r"|/\s*(?:getty images|shutterstock|istock|alamy|unsplash|reuters|afp|ap)"
+    r"|\((?:ap|afp|reuters|getty|yonhap|epa)"
+    r"(?: photo(?:\s*/\s*[\w.'’\- ]{1,40})?|\s*/\s*[\w.'’\- ]{1,40})\))\s*$",
+    re.IGNORECASE,
+)
 _GLUED = re.compile(r"[a-z][A-Z][a-z]")
 # "Jill Winger says", "Amy says:", "reply to comment", "Log in to Reply": comment threads.
 _COMMENT_HEADER = re.compile(
@@ -336,6 +345,8 @@ def boilerplate_reason(line: str) -> str | None:
     glued = sum(1 for token in text.split() if _GLUED.search(token))
     if glued >= 3 and glued * 6 >= words:
         return "glued menu"  # "How to Invest MoneyWhat to Invest InHow to Invest in Stocks"
+    if _CREDIT.search(text) and words <= 40:
+        return "caption"
     if _COMMENT_HEADER.match(text):
         return "comment"
     if words <= 60 and _NOTICE.search(text):

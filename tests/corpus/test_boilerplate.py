@@ -50,3 +50,16 @@ def test_shopping_buttons_are_furniture_but_prices_in_a_sentence_are_not() -> No
     ]:
         assert boilerplate_reason(button) == "furniture", button
     assert boilerplate_reason("At $75 at Amazon, the kettle is the cheapest we tested.") is None
+
+
+def test_captions_end_with_a_picture_credit_and_wire_sign_offs_do_not() -> None:
+    assert (
+        boilerplate_reason("Guests pick their pastries from the cabinets. | Photo by Lisa Jennings")
+        == "caption"
+    )
+    assert (
+        boilerplate_reason("Fitness fans are over feeling burnt out.PixelVista / Getty Images") == "caption"
+    )
+    assert boilerplate_reason("The mayor at the opening (AP Photo/Jane Doe)") == "caption"
+    assert boilerplate_reason("The talks will resume next week, the ministry said. (Yonhap)") is None
+    assert boilerplate_reason("The photo by Annie Leibovitz became the cover of the magazine.") is None
