@@ -75,9 +75,11 @@ def prepare_index(index_dir: Path) -> None:
 
 
 def prepare_onnx(cache_dir: Path) -> Path:
+    """Export the model to ONNX where `newsbot` looks when NEWSBOT_CACHE_DIR=cache_dir (as a build does)."""
     from embeddings.onnx_encoder import ensure_onnx_model
 
-    return ensure_onnx_model(cache_dir=cache_dir)
+    os.environ["NEWSBOT_CACHE_DIR"] = str(cache_dir)
+    return ensure_onnx_model()
 
 
 @click.command()
