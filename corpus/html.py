@@ -493,6 +493,11 @@ def choose_title(page: _Page, sites: list[str], extracted: str | None) -> str | 
 # ---------------------------------------------------------------- dates
 
 
+def _parsed_all(values: list[Any]) -> list[datetime]:
+    """The values that read as date-times, in order."""
+    return [when for when in map(_parse_when, values) if when is not None]
+
+
 def _parse_when(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value.strip():
         return None
@@ -570,29 +575,15 @@ def choose_dates(page: _Page, extracted: str | None) -> tuple[datetime | None, d
     pages it is right more often than the page's own JSON-LD), made precise with a JSON-LD or meta
     date-time of the same day when there is one, so the time and offset the page gives are kept.
     Without htmldate's day: JSON-LD, then meta tags, then `<time datetime>`."""
-    declared: list[datetime] = []
-    for types in (_ARTICLE_TYPES, None):
-        for value in page.ld_values("datePublished", types):
-            when = _parse_when(value)
-            if when is not None:
-                declared.append(when)
-    for key in _PUBLISHED_META:
-        when = _parse_when(page.meta.get(key))
-        if when is not None:
-            declared.append(when)
-    for value in page.times:
-        when = _parse_when(value)
-        if when is not None:
-            declared.append(when)
-    modified: list[datetime] = []
-    for value in page.ld_values("dateModified"):
-        when = _parse_when(value)
-        if when is not None:
-            modified.append(when)
-    for key in _UPDATED_META:
-        when = _parse_when(page.meta.get(key))
-        if when is not None:
-            modified.append(when)
+    declared = _parsed_all(
+        [
+            *page.ld_values("datePublished", _ARTICLE_TYPES),
+            *page.ld_values("datePublished", None),
+            *(page.meta.get(key) for key in _PUBLISHED_META),
+            *page.times,
+        ]
+    )
+    modified = _parsed_all([*page.ld_values("dateModified"), *(page.meta.get(key) for key in _UPDATED_META)])
     published: datetime | None = None
     day = _parse_when(extracted)
     if (

@@ -85,6 +85,18 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory, real_encoder: SentenceTr
     return directory
 
 
+def start_newsbot_telegram(env: dict[str, str]) -> subprocess.Popen[str]:
+    """`newsbot telegram` as a process of its own, as a user or a supervisor starts it."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "telegram"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 @pytest.fixture
 def fake() -> Iterator[FakeTelegram]:
     with FakeTelegram(TOKEN) as server:
@@ -136,14 +148,7 @@ def test_newsbot_telegram_runs_as_a_process_answers_and_stops_on_ctrl_c(
         "NEWSBOT_INDEX": str(index_dir),
         "NEWSBOT_ALLOWED_CHATS": "31",
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "telegram"],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start_newsbot_telegram(env)
     try:
         assert fake.wait_for(lambda: bool(fake.calls_of("getUpdates")), timeout=60), "the bot never polled"
         fake.send_text("How much money did the library raise?", user_id=31)
@@ -175,14 +180,7 @@ def test_newsbot_telegram_in_webhook_mode_answers_only_what_carries_the_secret(
         "TELEGRAM_WEBHOOK_URL": public_url,
         "TELEGRAM_WEBHOOK_PORT": str(port),
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "telegram"],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start_newsbot_telegram(env)
     forged = {
         "update_id": 999,
         "message": {
