@@ -8,16 +8,10 @@ from pathlib import Path
 import pytest
 
 from corpus.errors import NoArticleFound
-from corpus.html import (
-    _is_boilerplate,
-    _Page,
-    choose_dates,
-    choose_title,
-    clean_title,
-    parse_html,
-    site_names,
-    strip_site_name,
-)
+from corpus.html import _is_boilerplate, parse_html
+from corpus.html_dates import choose_dates
+from corpus.html_page import Page
+from corpus.html_title import choose_title, clean_title, site_names, strip_site_name
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "corpus" / "harbour_news.html"
 KST = timezone(timedelta(hours=9))
@@ -129,8 +123,8 @@ def test_clean_title(raw, expected):
     assert clean_title(raw) == expected
 
 
-def _page(head: str, body: str) -> _Page:
-    return _Page(f"<html><head>{head}</head><body>{body}</body></html>")
+def _page(head: str, body: str) -> Page:
+    return Page(f"<html><head>{head}</head><body>{body}</body></html>")
 
 
 def _title(head: str, body: str, url: str = "https://blog.example.org/p/1", extracted: str | None = None):
