@@ -379,6 +379,20 @@ def iter_details(pages: Sequence[Page], results: Sequence[Result]) -> Iterator[d
         }
 
 
+def html_detail_records(
+    corpus: str, pages: Sequence[Page], ours: Sequence[Result], baseline: Sequence[Result]
+) -> Iterator[dict[str, Any]]:
+    """Per-page records of our HTML reader, trafilatura's F1, title and date beside each."""
+    for record, gold, base in zip(iter_details(pages, ours), pages, baseline, strict=True):
+        record.update(
+            corpus=corpus,
+            trafilatura_f1=round(word_f1(base.text, gold.gold_text), 4),
+            trafilatura_title=base.title,
+            trafilatura_published=base.published.isoformat() if base.published else None,
+        )
+        yield record
+
+
 @click.command()
 @click.option(
     "--eval-dir",
@@ -396,7 +410,22 @@ def iter_details(pages: Sequence[Page], results: Sequence[Result]) -> Iterator[d
     default=None,
     help="Write per-page scores of our dump reader as JSON lines here.",
 )
-def main(eval_dir: Path, limit: int | None, workers: int, skip_html: bool, details: Path | None) -> None:
+@click.option(
+    "--html-details",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write per-page scores of our HTML reader, with trafilatura's beside them, as JSON lines here.",
+)
+@click.option("--skip-dumps", is_flag=True, help="Only the HTML rows (a quick loop on the HTML reader).")
+def main(
+    eval_dir: Path,
+    limit: int | None,
+    workers: int,
+    skip_html: bool,
+    details: Path | None,
+    html_details: Path | None,
+    skip_dumps: bool,
+) -> None:
     """Extraction quality: word F1, title and date, ours beside jusText and trafilatura."""
     if limit is not None and limit < 1:
         raise click.BadParameter("must be at least 1", param_hint="--limit")
@@ -409,11 +438,13 @@ def main(eval_dir: Path, limit: int | None, workers: int, skip_html: bool, detai
     have_dump_reader = available("corpus.textdump", "parse_textdump")
     have_html_reader = available("corpus.html", "parse_html")
     notes: list[str] = []
+    html_records: list[dict[str, Any]] = []
 
     if wcxb_dir.is_dir():
         pages = load_wcxb(wcxb_dir, limit)
         dumps = [read_text(p.txt) for p in pages if p.txt]
         name = "wcxb-dev text dumps"
+    if wcxb_dir.is_dir() and not skip_dumps:
         rows.append(score(name, "dump kept whole", pages, *timed(whole_dump, dumps), with_metadata=False))
         rows.append(
             score(name, "jusText on the dump", pages, *timed(justext_dump, dumps), with_metadata=False)
@@ -436,36 +467,30 @@ def main(eval_dir: Path, limit: int | None, workers: int, skip_html: bool, detai
                         fh.write(json.dumps(record, ensure_ascii=False) + "\n")
         else:
             rows.append(Row(name, "ours: parse_textdump", len(pages), note="not available"))
-        if not skip_html:
-            name = "wcxb-dev HTML"
-            rows.append(
-                score(
-                    name, "trafilatura bare_extraction", pages, *run_html("trafilatura", pages, workers), True
-                )
-            )
-            if have_html_reader:
-                rows.append(score(name, "ours: parse_html", pages, *run_html("ours", pages, workers), True))
-            else:
-                rows.append(Row(name, "ours: parse_html", len(pages), note="not available"))
+    if wcxb_dir.is_dir() and not skip_html:
+        name = "wcxb-dev HTML"
+        baseline, seconds = run_html("trafilatura", pages, workers)
+        rows.append(score(name, "trafilatura bare_extraction", pages, baseline, seconds, True))
+        if have_html_reader:
+            ours, seconds = run_html("ours", pages, workers)
+            rows.append(score(name, "ours: parse_html", pages, ours, seconds, True))
+            html_records.extend(html_detail_records(name, pages, ours, baseline))
+        else:
+            rows.append(Row(name, "ours: parse_html", len(pages), note="not available"))
 
     if hub_dir.is_dir():
         pages = load_scrapinghub(hub_dir, limit)
         if not skip_html:
             name = "scrapinghub HTML"
-            rows.append(
-                score(
-                    name,
-                    "trafilatura bare_extraction",
-                    pages,
-                    *run_html("trafilatura", pages, workers),
-                    False,
-                )
-            )
+            baseline, seconds = run_html("trafilatura", pages, workers)
+            rows.append(score(name, "trafilatura bare_extraction", pages, baseline, seconds, False))
             if have_html_reader:
-                rows.append(score(name, "ours: parse_html", pages, *run_html("ours", pages, workers), False))
+                ours, seconds = run_html("ours", pages, workers)
+                rows.append(score(name, "ours: parse_html", pages, ours, seconds, False))
+                html_records.extend(html_detail_records(name, pages, ours, baseline))
             else:
                 rows.append(Row(name, "ours: parse_html", len(pages), note="not available"))
-        maker = eval_textdump_module(eval_dir)
+        maker = eval_textdump_module(eval_dir) if not skip_dumps else None
         if maker is not None:
             name = "scrapinghub dumps (made by eval/textdump.py)"
             dumps = [maker.text_dump(read_text(p.html)) for p in pages if p.html]
@@ -483,6 +508,9 @@ def main(eval_dir: Path, limit: int | None, workers: int, skip_html: bool, detai
                     score(name, "ours: parse_textdump", pages, results, time.perf_counter() - start, False)
                 )
 
+    if html_details is not None:
+        with html_details.open("w", encoding="utf-8") as fh:
+            fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in html_records)
     click.echo(render(rows))
     for note in notes:
         click.echo("\n" + note)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from benchmarks.extraction import Page, Result, dump_reachability, fold_title, reach_note, same_day, word_f1
+from benchmarks.extraction import (
+    Page,
+    Result,
+    dump_reachability,
+    fold_title,
+    html_detail_records,
+    reach_note,
+    same_day,
+    word_f1,
+)
 
 
 def test_word_f1_is_wcxb_bag_of_words() -> None:
@@ -36,3 +45,15 @@ def test_reachability_counts_what_a_dump_holds() -> None:
     assert "on 1 of 2 pages (50.0%)" in note
     assert "exactly on 1 of those 1 (100.0%)" in note
     assert "dates 1 of those 1" in note
+
+
+def test_html_details_put_trafilatura_beside_ours() -> None:
+    pages = [Page("a", "the cat sat", gold_title="Cats", gold_date="2024-03-05")]
+    ours = [Result("the cat sat", "Cats", date(2024, 3, 5))]
+    baseline = [Result("the cat sat on a mat", "Cats | Site", None)]
+    (record,) = html_detail_records("wcxb-dev HTML", pages, ours, baseline)
+    assert record["corpus"] == "wcxb-dev HTML"
+    assert (record["f1"], record["title_ok"], record["day_ok"]) == (1.0, True, True)
+    assert record["trafilatura_f1"] < 1.0
+    assert record["trafilatura_title"] == "Cats | Site"
+    assert record["trafilatura_published"] is None
