@@ -73,7 +73,7 @@ def telegram(index_dir: Path | None, verbose: int) -> None:
     """
     # Opt in to python-telegram-bot's coming timedelta behaviour, which also silences its v22 warning.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
-    from bot.telegram import protect_logs
+    from bot.telegram import SECRET_REDACTED, protect_logs
     from bot.telegram_config import ConfigError, TelegramSettings
 
     try:
@@ -86,7 +86,8 @@ def telegram(index_dir: Path | None, verbose: int) -> None:
         index_dir = default_index_dir()
     _configure_logging(verbose)
     undo = protect_logs(settings.token)
-    undo_secret = protect_logs(settings.webhook_secret) if settings.webhook_secret else None
+    secret = settings.webhook_secret
+    undo_secret = protect_logs(secret, SECRET_REDACTED) if secret else None
     try:
         _serve(settings, index_dir.expanduser())
     finally:

@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 import logging
 import re
-import secrets
 import time
 import traceback
 from collections import OrderedDict, deque
@@ -67,6 +66,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 REDACTED = "<TELEGRAM_BOT_TOKEN>"
+SECRET_REDACTED = "<TELEGRAM_WEBHOOK_SECRET>"
 
 ANSWERS_KEPT_PER_CHAT = 20  # answers whose sources button still works
 TYPING_EVERY = 4.5  # seconds; Telegram shows "typing…" for about 5
@@ -222,8 +222,9 @@ def retry_after_seconds(exc: RetryAfter) -> float:
 # --- keeping the token out of logs -----------------------------------------------------------------------
 
 
-def protect_logs(token: str) -> Callable[[], None]:
-    """Keep the bot token out of every log record from now on; returns a function that undoes it.
+def protect_logs(token: str, label: str = REDACTED) -> Callable[[], None]:
+    """Keep the bot token (or another secret, shown as `label`) out of every log record from now on;
+    returns a function that undoes it.
 
     httpx logs every request url, which holds the token, at INFO: it is quieted to WARNING. And because
     python-telegram-bot itself logs the API url at DEBUG and puts the token in some error messages, every
@@ -237,7 +238,7 @@ def protect_logs(token: str) -> Callable[[], None]:
 
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = previous(*args, **kwargs)
-        _redact_record(record, token)
+        _redact_record(record, token, label)
         return record
 
     logging.setLogRecordFactory(factory)
@@ -250,21 +251,21 @@ def protect_logs(token: str) -> Callable[[], None]:
     return undo
 
 
-def redact(text: str, token: str) -> str:
-    return text.replace(token, REDACTED) if token else text
+def redact(text: str, token: str, label: str = REDACTED) -> str:
+    return text.replace(token, label) if token else text
 
 
-def _redact_record(record: logging.LogRecord, token: str) -> None:
+def _redact_record(record: logging.LogRecord, token: str, label: str) -> None:
     try:
         message = record.getMessage()
     except Exception:  # a malformed record: the handler reports it, with nothing of ours in it
         return
     if token in message:
-        record.msg, record.args = redact(message, token), None
+        record.msg, record.args = redact(message, token, label), None
     if record.exc_info and record.exc_info[1] is not None:
         text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
         if token in text:
-            record.exc_text = redact(text, token)  # formatters use exc_text when it is set
+            record.exc_text = redact(text, token, label)  # formatters use exc_text when it is set
 
 
 # --- handlers ------------------------------------------------------------------------------------------
@@ -650,6 +651,9 @@ def run_webhook(settings: TelegramSettings, responder: Responder) -> None:
     refuses (403) any request without the secret token given to Telegram in setWebhook."""
     if not settings.webhook_url:
         raise ValueError("run_webhook needs settings.webhook_url")
+    if not settings.webhook_secret:
+        # TelegramSettings.from_env draws a random one, so that the caller can keep it out of the logs
+        raise ValueError("run_webhook needs settings.webhook_secret")
     application = build_application(settings, responder)
     asyncio.set_event_loop(asyncio.new_event_loop())
     application.run_webhook(
@@ -657,6 +661,6 @@ def run_webhook(settings: TelegramSettings, responder: Responder) -> None:
         port=settings.webhook_port,
         url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
         webhook_url=settings.webhook_url,
-        secret_token=settings.webhook_secret or secrets.token_urlsafe(32),
+        secret_token=settings.webhook_secret,
         allowed_updates=ALLOWED_UPDATES,
     )

@@ -10,6 +10,7 @@ Telegram (TELEGRAM_WEBHOOK_SECRET, else a random one per start).
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,7 +46,7 @@ class TelegramSettings:
     webhook_url: str | None = None  # set: webhook mode, Telegram POSTs updates here (https)
     webhook_listen: str = "127.0.0.1"  # where the local webhook server listens (behind a proxy)
     webhook_port: int = 8443
-    webhook_secret: str | None = field(default=None, repr=False)  # None: a random one per start
+    webhook_secret: str | None = field(default=None, repr=False)  # from_env: random per start if unset
 
     def __post_init__(self) -> None:
         if not self.token.strip():
@@ -103,6 +104,9 @@ class TelegramSettings:
         if env.get(ENV_WEBHOOK_SECRET, "").strip():
             values["webhook_secret"] = env[ENV_WEBHOOK_SECRET].strip()
         values.update({k: v for k, v in overrides.items() if v is not None})
+        if values.get("webhook_url") and not values.get("webhook_secret"):
+            # Drawn here, not where the server starts, so that the caller can keep it out of the logs.
+            values["webhook_secret"] = secrets.token_urlsafe(32)
         return cls(**values)
 
 

@@ -14,6 +14,7 @@ from telegram.error import RetryAfter
 
 from bot.telegram import (
     REDACTED,
+    SECRET_REDACTED,
     FloodWait,
     SlidingWindowLimiter,
     addressed_question,
@@ -69,6 +70,12 @@ def test_settings_from_env_with_defaults_and_overrides() -> None:
         8088,
     )
     assert hooked.webhook_secret == "s3cret_-value" and "s3cret_-value" not in repr(hooked)
+    # Without a configured secret, each start draws its own (before the server starts, so it can be redacted).
+    hook_env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_URL": "https://news.example/hook"}
+    first, second = TelegramSettings.from_env(hook_env), TelegramSettings.from_env(hook_env)
+    assert first.webhook_secret and second.webhook_secret and len(first.webhook_secret) >= 32
+    assert first.webhook_secret != second.webhook_secret
+    assert settings.webhook_secret is None  # polling needs none
 
 
 @pytest.mark.parametrize(
@@ -195,6 +202,17 @@ def test_protect_logs_redacts_messages_arguments_and_tracebacks(caplog: pytest.L
     assert f"RuntimeError: The token `{REDACTED}` was rejected" in caplog.text
     assert "HTTP Request" not in caplog.text and "after undo plain" in caplog.text
     assert logging.getLogger("httpx").level == httpx_level  # undone
+
+
+def test_protect_logs_names_what_it_hid(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    secret = "webhook_secret_value_0123456789abcdef"
+    undo = protect_logs(secret, SECRET_REDACTED)
+    try:
+        logging.getLogger("tests.telegram.redaction").debug("setWebhook {'secret_token': '%s'}", secret)
+    finally:
+        undo()
+    assert secret not in caplog.text and f"'secret_token': '{SECRET_REDACTED}'" in caplog.text
 
 
 def test_flood_wait_pauses_only_the_chat_that_was_told_to_wait() -> None:

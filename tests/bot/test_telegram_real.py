@@ -85,10 +85,10 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory, real_encoder: SentenceTr
     return directory
 
 
-def start_newsbot_telegram(env: dict[str, str]) -> subprocess.Popen[str]:
+def start_newsbot_telegram(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
     """`newsbot telegram` as a process of its own, as a user or a supervisor starts it."""
     return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "telegram"],
+        [sys.executable, "-m", "bot.cli", "telegram", *args],
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
@@ -180,7 +180,8 @@ def test_newsbot_telegram_in_webhook_mode_answers_only_what_carries_the_secret(
         "TELEGRAM_WEBHOOK_URL": public_url,
         "TELEGRAM_WEBHOOK_PORT": str(port),
     }
-    process = start_newsbot_telegram(env)
+    # At -vv python-telegram-bot logs every Bot API call with its parameters, setWebhook's secret among them.
+    process = start_newsbot_telegram(env, "-vv")
     forged = {
         "update_id": 999,
         "message": {
@@ -211,3 +212,4 @@ def test_newsbot_telegram_in_webhook_mode_answers_only_what_carries_the_secret(
     assert "120,000 crowns" in reply.text
     assert not fake.messages(66) and not fake.calls_of("getUpdates")
     assert secret not in out + err and TOKEN not in out + err
+    assert "setWebhook" in err and "<TELEGRAM_WEBHOOK_SECRET>" in err  # logged, and redacted under its name
