@@ -23,7 +23,7 @@ from typing import Any
 
 from embeddings.errors import IndexCorrupt, IndexMismatch, IndexNotFound
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: CJK text kept in the keyword index as bigrams (embeddings/keyword_text.py)
 MANIFEST_NAME = "manifest.json"
 DB_NAME = "chunks.sqlite"
 VECTORS_NAME = "vectors.npy"

@@ -32,6 +32,7 @@ import numpy.typing as npt
 from corpus.models import Chunk
 from embeddings.encoder import DEFAULT_MODEL, Encoder
 from embeddings.errors import IndexCorrupt, IndexMismatch
+from embeddings.keyword_text import keyword_text
 from embeddings.manifest import (
     DB_NAME,
     FAISS_NAME,
@@ -165,8 +166,9 @@ def keyword_parts(text: str) -> list[str]:
 
 
 def fts_match(parts: Sequence[str]) -> str:
-    """An FTS5 MATCH expression: each part a quoted string, joined by OR ("" for no parts)."""
-    return " OR ".join('"' + part.replace('"', '""') + '"' for part in parts)
+    """An FTS5 MATCH expression: each part a quoted string, joined by OR ("" for no parts). A CJK word
+    becomes the phrase of its bigrams, as the index holds it (see `embeddings.keyword_text`)."""
+    return " OR ".join('"' + " ".join(keyword_text(part).split()).replace('"', '""') + '"' for part in parts)
 
 
 def fts_query(text: str) -> str:

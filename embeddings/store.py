@@ -23,6 +23,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from corpus.models import Article, Chunk
+from embeddings.keyword_text import keyword_text
 from embeddings.models import ArticleMeta
 
 SCHEMA = """
@@ -54,6 +55,8 @@ CREATE TABLE chunks (
     text TEXT NOT NULL
 );
 CREATE INDEX chunks_article ON chunks(article_pk, ordinal);
+-- Indexed from keyword_text(title), keyword_text(text) (CJK runs as bigrams), not the stored columns
+-- verbatim: read only rowid and bm25() from it, and delete with the values that were indexed.
 CREATE VIRTUAL TABLE chunks_fts USING fts5(
     title, text, content='chunks', content_rowid='pk',
     tokenize='porter unicode61 remove_diacritics 2'
@@ -228,7 +231,7 @@ class Store:
                 pks.append(cursor.lastrowid)
                 self.conn.execute(
                     "INSERT INTO chunks_fts (rowid, title, text) VALUES (?, ?, ?)",
-                    (cursor.lastrowid, title or "", chunk.text),
+                    (cursor.lastrowid, keyword_text(title or ""), keyword_text(chunk.text)),
                 )
         return pks
 
@@ -241,8 +244,10 @@ class Store:
             rows = self.conn.execute(
                 "SELECT pk, title, text FROM chunks WHERE article_pk=?", (row[0],)
             ).fetchall()
+            # An external-content FTS5 table deletes by the very values that were indexed.
             self.conn.executemany(
-                "INSERT INTO chunks_fts (chunks_fts, rowid, title, text) VALUES ('delete', ?, ?, ?)", rows
+                "INSERT INTO chunks_fts (chunks_fts, rowid, title, text) VALUES ('delete', ?, ?, ?)",
+                [(pk, keyword_text(title), keyword_text(text)) for pk, title, text in rows],
             )
             self.conn.execute("DELETE FROM chunks WHERE article_pk=?", (row[0],))
             self.conn.execute("DELETE FROM articles WHERE pk=?", (row[0],))
