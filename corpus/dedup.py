@@ -11,7 +11,10 @@
 
 Which copy is kept does not depend on input order: the earliest published (undated last), then the
 longest text, then the smallest source. The kept article lists every other source (and url) of its
-duplicates in `also_sources`. The articles kept come back in their input order.
+duplicates in `also_sources`. What the kept copy lacks (url, title, byline, section, publisher, updated)
+is taken from a duplicate of the same publication: the same url, or the same publisher named on both; so
+a page saved both as a text dump and as HTML keeps the HTML's link. Copies from other outlets lend
+nothing: their link would cite the wrong publisher. The articles kept come back in their input order.
 
 Not handled: translations, and articles embedded in a longer page (containment rather than similarity).
 """
@@ -75,6 +78,28 @@ def _merge_sources(kept: Article, dropped: Article) -> tuple[str, ...]:
     return tuple(merged)
 
 
+_LENT_FIELDS = ("url", "title", "byline", "section", "publisher", "updated")
+
+
+def _same_publication(kept: Article, other: Article, kind: str) -> bool:
+    if kind == "url":
+        return True
+    return bool(kept.publisher and other.publisher) and normalise_text(kept.publisher or "") == (
+        normalise_text(other.publisher or "")
+    )
+
+
+def _fill_missing(kept: Article, other: Article, kind: str) -> Article:
+    """`kept` with the fields it lacks taken from `other`, when both are copies of the same publication."""
+    if not _same_publication(kept, other, kind):
+        return kept
+    lent = {name: getattr(other, name) for name in _LENT_FIELDS if getattr(kept, name) is None}
+    lent = {name: value for name, value in lent.items() if value is not None}
+    if "url" in lent:  # now the kept copy's own url, no longer one of its other sources
+        lent["also_sources"] = tuple(source for source in kept.also_sources if source != lent["url"])
+    return dataclasses.replace(kept, **lent) if lent else kept
+
+
 def dedup(
     articles: Sequence[Article], near_threshold: float = NEAR_THRESHOLD
 ) -> tuple[list[Article], list[DuplicateNote]]:
@@ -124,7 +149,8 @@ def dedup(
             continue
         target, kind, similarity = match
         keeper = kept[target]
-        kept[target] = dataclasses.replace(keeper, also_sources=_merge_sources(keeper, article))
+        merged = dataclasses.replace(keeper, also_sources=_merge_sources(keeper, article))
+        kept[target] = _fill_missing(merged, article, kind)
         # A duplicate found by body may carry a url not seen yet: later copies at that url are duplicates.
         if url_key is not None:
             by_url.setdefault(url_key, target)

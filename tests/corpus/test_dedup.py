@@ -98,3 +98,32 @@ def test_kept_articles_come_back_in_input_order_and_korean_and_emoji_survive():
 def test_threshold_is_checked():
     with pytest.raises(ValueError, match="near_threshold"):
         dedup([], near_threshold=0)
+
+
+def test_a_copy_of_the_same_publication_lends_what_the_kept_one_lacks():
+    # The same page saved as a text dump (longer: kept, but no url) and as HTML (a url and a byline).
+    dump = Article(id="d", source="page.txt", text=BODY + " More.", publisher="The Harbour Gazette")
+    page = Article(
+        id="h",
+        source="page.html",
+        text=BODY,
+        publisher="the harbour  gazette",
+        url="https://gazette.example/park",
+        byline="Ada Quill",
+        title="Freight yard to become a park",
+    )
+    (kept,), _ = dedup([dump, page])
+    assert kept.source == "page.txt" and kept.publisher == "The Harbour Gazette"  # its own values stay
+    assert (kept.url, kept.byline, kept.title) == ("https://gazette.example/park", "Ada Quill", page.title)
+    assert kept.also_sources == ("page.html",)  # the url is its own now, not another source
+
+
+def test_a_wire_copy_from_another_outlet_lends_nothing():
+    ours = Article(id="a", source="a.txt", text=BODY + " More.", publisher="The Harbour Gazette")
+    theirs = Article(
+        id="b", source="b.html", text=BODY, publisher="Inland Herald", url="https://herald.example/p"
+    )
+    unknown = Article(id="c", source="c.html", text=BODY, url="https://unknown.example/p")
+    (kept,), _ = dedup([ours, theirs, unknown])
+    assert kept.source == "a.txt" and kept.url is None  # another publisher's link would mis-cite
+    assert {"https://herald.example/p", "https://unknown.example/p"} <= set(kept.also_sources)
