@@ -471,7 +471,8 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str)
     message, state = update.effective_message, _state(context)
     if message is None:
         return
-    quote = _is_group(update)
+    # In a group, and for an edited question, the reply quotes the message it answers.
+    quote = _is_group(update) or update.edited_message is not None
     if not question.strip():
         await message.reply_text(
             "Ask me a question in words, e.g. <i>/ask What did the council decide?</i>", do_quote=quote
@@ -630,7 +631,8 @@ def build_application(
     return application
 
 
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+# Edited messages too: a question corrected after sending is answered again (the new answer quotes it).
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 
 
 def run_polling(settings: TelegramSettings, responder: Responder) -> None:

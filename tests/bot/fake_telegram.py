@@ -154,6 +154,7 @@ class FakeTelegram:
         }
         self._cond = threading.Condition()
         self._updates: list[dict[str, Any]] = []
+        self._allowed_updates: set[str] = set()  # empty: every kind (Telegram's default, nearly)
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self._chats: dict[int, dict[str, Any]] = {}
@@ -228,6 +229,16 @@ class FakeTelegram:
             self._chats[chat["id"]] = chat
         self._push({"message": message})
         return message
+
+    def edit_text(self, message: dict[str, Any], text: str) -> dict[str, Any]:
+        """The user edits a message they sent (one `send_text` returned): an `edited_message` update."""
+        edited = {**message, "text": text, "edit_date": int(time.time())}
+        edited.pop("entities", None)
+        entities = _entities(text)
+        if entities:
+            edited["entities"] = entities
+        self._push({"edited_message": edited})
+        return edited
 
     def press_button(self, user_id: int, sent: Sent, data: str) -> str:
         """Inject a callback query: the user pressed the inline button with `data` under `sent`."""
@@ -440,14 +451,18 @@ class FakeTelegram:
         timeout = float(params.get("timeout") or 0)
         deadline = time.monotonic() + timeout
         with self._cond:
+            if params.get("allowed_updates") is not None:
+                self._allowed_updates = set(_json(params["allowed_updates"]))
             if offset:  # confirming: everything below offset is forgotten, as Telegram does
                 self._updates = [u for u in self._updates if u["update_id"] >= offset]
-            while not self._updates and not self._closing:
+            while True:
+                # As Telegram does, kinds of update the bot did not ask for are never delivered.
+                kinds = self._allowed_updates
+                self._updates = [u for u in self._updates if not kinds or set(u) - {"update_id"} <= kinds]
                 remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
+                if self._updates or self._closing or remaining <= 0:
+                    return [dict(u) for u in self._updates[:limit]]
                 self._cond.wait(remaining)
-            return [dict(u) for u in self._updates[:limit]]
 
     def _api_sendMessage(self, params: dict[str, Any]) -> Any:
         _require(params, "chat_id", "text")
@@ -560,6 +575,8 @@ class BotThread:
     async def _main(self) -> None:
         import asyncio
 
+        from bot.telegram import ALLOWED_UPDATES  # what `newsbot telegram` asks Telegram for
+
         app = self.application
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
@@ -568,7 +585,7 @@ class BotThread:
             if app.post_init:
                 await app.post_init(app)
             await app.updater.start_polling(
-                poll_interval=0.0, timeout=self.poll_timeout, allowed_updates=["message", "callback_query"]
+                poll_interval=0.0, timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES
             )
             await app.start()
         except BaseException as exc:

@@ -151,6 +151,19 @@ def test_private_question_gets_a_cited_answer_and_its_sources(fake: FakeTelegram
     assert len(responder.asked) == 1  # the sources came from memory, not a new search
 
 
+def test_an_edited_question_is_answered_again_quoting_the_edit(fake: FakeTelegram) -> None:
+    responder = ScriptedResponder()
+    with bot(fake, responder):
+        question = fake.send_text("When did the brigde reopen?", user_id=42)
+        fake.wait_for_messages(1, chat_id=42)
+        fake.edit_text(question, "When did the bridge reopen?")
+        first, second = fake.wait_for_messages(2, chat_id=42)
+        assert responder.asked == ["When did the brigde reopen?", "When did the bridge reopen?"]
+        assert first.reply_to is None  # a private chat's answer follows its question
+        assert second.reply_to == question["message_id"]  # the answer to an edit says which message
+        assert second.text.startswith("You asked about When did the bridge reopen?.")
+
+
 def test_start_help_and_stats_say_what_the_bot_knows(fake: FakeTelegram) -> None:
     with bot(fake, ScriptedResponder()):
         fake.send_text("/start", user_id=7)
