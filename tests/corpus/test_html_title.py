@@ -1,0 +1,31 @@
+"""choose_title: which of the page's own titles is the headline, and what is cut off it."""
+
+from __future__ import annotations
+
+from corpus.html_page import Page
+from corpus.html_title import choose_title, site_names
+
+
+def _title(head: str, body: str, url: str = "https://www.example-news.com/a/1", extracted: str | None = None):
+    page = Page(f"<html><head>{head}</head><body>{body}</body></html>")
+    return choose_title(page, site_names(page, url), extracted)
+
+
+def _og(title: str) -> str:
+    return f'<meta property="og:title" content="{title}">'
+
+
+def test_a_short_segment_after_a_pipe_is_cut():
+    # a section, a label or keywords after " | ", in the h1 as in the page's titles
+    h1 = "<h1>Ferry timetable changes for the winter season | Top 5 Routes</h1>"
+    assert _title(_og("Ferry timetable changes for the winter season | Top 5 Routes"), h1) == (
+        "Ferry timetable changes for the winter season"
+    )
+    assert _title("<title>Council approves the new harbour budget | Local | Example News</title>", "") == (
+        "Council approves the new harbour budget"
+    )
+    # a long segment after the pipe is a second half of the headline, and stays
+    long = "Ferry timetable changes for the winter | What every island commuter needs to know now"
+    assert _title(_og(long), "") == long
+    # a short head is not a headline with a tail: nothing is cut
+    assert _title(_og("Ferries | Winter timetable"), "") == "Ferries | Winter timetable"
