@@ -55,6 +55,7 @@ from embeddings.manifest import (
     TEMP_PREFIX,
     VECTORS_NAME,
     Manifest,
+    build_hint,
     fsync_dir,
     generation_dir,
     read_manifest,
@@ -355,7 +356,9 @@ def _usable_previous(
     except IndexNotFound:
         return None, "there was no index yet"
     except (IndexCorrupt, IndexMismatch) as exc:
-        return None, f"the old index could not be used ({exc})"
+        # The error's advice ("run: newsbot index build ...") is what this update is doing already.
+        problem = str(exc).removesuffix(f"; {build_hint(index_dir)}")
+        return None, f"the old index could not be used ({problem})"
     if manifest.model != encoder.name or manifest.dim != encoder.dim:
         return None, f"the old index was built with {manifest.model} ({manifest.dim}-d)"
     if manifest.chunking != settings.chunking():

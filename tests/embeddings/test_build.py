@@ -129,6 +129,19 @@ def test_update_without_an_index_builds_one(tmp_path: Path) -> None:
     assert report.articles_indexed == 5
 
 
+def test_update_of_an_index_in_an_older_format_rebuilds_it_and_says_why(tmp_path: Path) -> None:
+    build_index_from_articles(fictional_articles(), tmp_path, HashingEncoder())
+    manifest = json.loads((tmp_path / MANIFEST_NAME).read_text())
+    manifest["format_version"] = FORMAT_VERSION - 1
+    (tmp_path / MANIFEST_NAME).write_text(json.dumps(manifest))
+    report = update_index_from_articles(fictional_articles(), tmp_path, HashingEncoder())
+    reason = report.full_rebuild_reason or ""
+    assert f"format version {FORMAT_VERSION - 1}" in reason
+    assert "run:" not in reason  # not told to run the rebuild it is doing
+    assert report.chunks_embedded == report.chunks_total
+    Searcher.open(tmp_path, HashingEncoder()).close()  # readable again
+
+
 def test_update_with_another_model_rebuilds_everything(tmp_path: Path) -> None:
     build_index_from_articles(fictional_articles(), tmp_path, HashingEncoder())
     other = CountingEncoder()
