@@ -1,9 +1,10 @@
-"""The title of an HTML page, where trafilatura alone is weakest (0.511 exact on wcxb-dev; ours 0.865).
+"""The title of an HTML page, where trafilatura alone is weakest (0.511 exact on wcxb-dev; ours 0.866).
 
 The page's `<h1>` when it agrees with the page's own title (og:title, JSON-LD headline, `<title>`, or
 trafilatura's), else the first h1 (on a page with at most two) unless it is set in capitals or runs two
 elements together, else those titles with the site name cut off (" | Site", " - Site", "Site: ...",
-"example.com Headline") by comparing them with og:site_name, the JSON-LD publisher and the host name. h1s
+"example.com Headline") by comparing them with og:site_name, the JSON-LD publisher and the host name, or
+with the page's other titles ("Blog Name: Headline" beside "Headline"). h1s
 that are the site's name, a segment cut off a title, or menu words are never taken; labels
 (" | Opinion"), a short segment after a pipe (" | Top 19 Companies"), datelines ("Posted on ... by ..."),
 HTML entities, UTF-8 read as Latin-1 and Markdown emphasis are cut.
@@ -226,6 +227,25 @@ def _tidy(title: str, sites: list[str], shown: bool = False) -> str:
     return _strip_dateline(_strip_pipe_tail(_strip_label(title)))
 
 
+_SEGMENT_SEPARATORS = re.compile(_SEPARATORS.pattern + r"|:\s+")
+
+
+def _cut_to_other(title: str, others: list[str]) -> str:
+    """ "Engora Blog: Small models" → "Small models" when another of the page's titles is "Small models":
+    what one title has around another is the site's name or a tagline."""
+    folded = {fold(o) for o in others}
+    for sep in _SEGMENT_SEPARATORS.finditer(title):
+        head, tail = title[: sep.start()], title[sep.end() :]
+        if fold(tail) in folded and len(tail.split()) >= 2 and len(head.split()) <= MAX_NAME_WORDS:
+            return tail
+        if fold(head) in folded and len(head.split()) >= 2 and len(tail.split()) <= MAX_NAME_WORDS:
+            return head
+    return title
+
+
+MAX_NAME_WORDS = 4
+
+
 def choose_title(page: Page, sites: list[str], extracted: str | None) -> str | None:
     headlines = [
         h for value in page.ld_values("headline") for h in ([value] if isinstance(value, str) else [])
@@ -244,6 +264,7 @@ def choose_title(page: Page, sites: list[str], extracted: str | None) -> str | N
     ]
     titles = [t for t in titles if t]
     stripped = [_tidy(t, sites) for t in titles]
+    stripped = [_cut_to_other(t, [o for o in stripped if o != t]) for t in stripped]
     folded = {fold(t) for t in stripped} | {fold(t) for t in titles}
     # An h1 that is the site's name, or a segment cut off a title ("Headline | Blog Name"), names the site.
     names = {name_key(n) for n in sites} | {

@@ -29,3 +29,19 @@ def test_a_short_segment_after_a_pipe_is_cut():
     assert _title(_og(long), "") == long
     # a short head is not a headline with a tail: nothing is cut
     assert _title(_og("Ferries | Winter timetable"), "") == "Ferries | Winter timetable"
+
+
+def test_what_a_title_has_around_another_is_the_sites_name():
+    head = _og("Small adventures with small models") + (
+        "<title>Harbour Data Blog: Small adventures with small models</title>"
+    )
+    # the blog's name shown in an h1 is not the headline, though the <title> starts with it
+    body = "<h1>Harbour Data Blog</h1><h1>Why small</h1><h1>Getting started</h1><p>text</p>"
+    assert _title(head, body) == "Small adventures with small models"
+    assert _title("<title>Harbour Data Blog: Small adventures with small models</title>", "") == (
+        "Harbour Data Blog: Small adventures with small models"  # nothing says where the name ends
+    )
+    # a long lead-in is a kicker the page shows, not a name
+    kicker = "The 2024 Harbour Beauty Awards: The best oral care products"
+    head = _og("The best oral care products") + f"<title>{kicker}</title>"
+    assert _title(head, f"<h1>{kicker}</h1>") == kicker
