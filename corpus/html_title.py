@@ -1,13 +1,13 @@
-"""The title of an HTML page, where trafilatura alone is weakest (0.511 exact on wcxb-dev; ours 0.866).
+"""The title of an HTML page, where trafilatura alone is weakest (0.511 exact on wcxb-dev; ours 0.873).
 
 The page's `<h1>` when it agrees with the page's own title (og:title, JSON-LD headline, `<title>`, or
-trafilatura's), else the first h1 (on a page with at most two) unless it is set in capitals or runs two
-elements together, else those titles with the site name cut off (" | Site", " - Site", "Site: ...",
-"example.com Headline") by comparing them with og:site_name, the JSON-LD publisher and the host name, or
-with the page's other titles ("Blog Name: Headline" beside "Headline"). h1s
-that are the site's name, a segment cut off a title, or menu words are never taken; labels
-(" | Opinion"), a short segment after a pipe (" | Top 19 Companies"), datelines ("Posted on ... by ..."),
-HTML entities, UTF-8 read as Latin-1 and Markdown emphasis are cut.
+trafilatura's), else the first h1 (on a page with at most two) unless it is set in capitals, runs two
+elements together, or one of those titles is shown on the page as well; else those titles with the site
+name cut off (" | Site", " - Site", "Site: ...", "example.com Headline") by comparing them with
+og:site_name, the JSON-LD publisher and the host name, or with the page's other titles ("Blog Name:
+Headline" beside "Headline"). h1s that are the site's name, a segment cut off a title, or menu words are
+never taken; labels (" | Opinion"), a short segment after a pipe (" | Top 19 Companies"), datelines
+("Posted on ... by ..."), HTML entities, UTF-8 read as Latin-1 and Markdown emphasis are cut.
 """
 
 from __future__ import annotations
@@ -289,11 +289,15 @@ def choose_title(page: Page, sites: list[str], extracted: str | None) -> str | N
     # No title agrees with an h1: on our evaluation pages the headline shown (the first h1 that is not the
     # site's name or a menu label) is right far more often than the <title> written for search engines.
     # A page with many h1s uses them for section heads and teasers: none of them is clearly the headline.
+    # ... unless one of those titles is shown on the page too, as a heading or a line of its own: then the
+    # page says it twice, and the h1 is a banner or a pull quote ("Form your LLC today").
+    lines = {fold(line) for line in page.lines} - {fold(page.title_tag)}  # the <title> itself is a line
+    shown = next((t for t in stripped if len(t.split()) >= 2 and fold(t) in lines), None)
     for h1 in h1s if len(page.h1) <= 2 else []:
         if len(fold(h1)) >= 12 and len(h1.split()) >= 3 and not (stripped and _styled(h1, titles)):
-            return _tidy(h1, sites, shown=True)
+            return shown or _tidy(h1, sites, shown=True)
     if stripped:
-        return stripped[0]
+        return shown or stripped[0]
     if extracted and clean_title(extracted):
         return _tidy(clean_title(extracted), sites)
     return h1s[0] if h1s else (page.h1[0] if page.h1 else None)

@@ -45,3 +45,17 @@ def test_what_a_title_has_around_another_is_the_sites_name():
     kicker = "The 2024 Harbour Beauty Awards: The best oral care products"
     head = _og("The best oral care products") + f"<title>{kicker}</title>"
     assert _title(head, f"<h1>{kicker}</h1>") == kicker
+
+
+def test_a_title_the_page_also_shows_wins_over_a_disagreeing_h1():
+    head = _og("How to get a mooring permit") + "<title>How to get a mooring permit | Example News</title>"
+    banner = "<h1>Book your mooring permit today</h1>"
+    # no title agrees with the h1: the headline shown is taken ...
+    assert _title(head, banner + "<p>text</p>") == "Book your mooring permit today"
+    # ... unless the page shows one of its titles as well: the h1 is then a banner
+    assert _title(head, banner + "<h2>How to get a mooring permit</h2><p>text</p>") == (
+        "How to get a mooring permit"
+    )
+    # the <title> element is no line shown on the page
+    same = _og("How to get a mooring permit") + "<title>How to get a mooring permit</title>"
+    assert _title(same, banner + "<p>text</p>") == "Book your mooring permit today"
