@@ -1,6 +1,6 @@
-"""The title of an HTML page, where trafilatura alone is weakest (0.511 exact on wcxb-dev; ours 0.873).
+"""The title of an HTML page, where trafilatura alone is weakest (0.511 exact on wcxb-dev; ours 0.875).
 
-The page's `<h1>` when it agrees with the page's own title (og:title, JSON-LD headline, `<title>`, or
+The page's `<h1>` when it agrees with the page's own title (JSON-LD headline, og:title, `<title>`, or
 trafilatura's), else the first h1 (on a page with at most two) unless it is set in capitals, runs two
 elements together, or one of those titles is shown on the page as well; else those titles with the site
 name cut off (" | Site", " - Site", "Site: ...", "example.com Headline") by comparing them with
@@ -250,13 +250,14 @@ def choose_title(page: Page, sites: list[str], extracted: str | None) -> str | N
     headlines = [
         h for value in page.ld_values("headline") for h in ([value] if isinstance(value, str) else [])
     ]
-    # The page's own titles. trafilatura's title is left out of this agreement vote: it is often the
-    # page's first h1 itself, so it would make any h1 (the site's name, a menu label) agree with itself.
+    # The page's own titles, the JSON-LD headline first (it is the article's headline; og:title is written
+    # for sharing). trafilatura's title is left out of this agreement vote: it is often the page's first
+    # h1 itself, so it would make any h1 (the site's name, a menu label) agree with itself.
     titles = [
         clean_title(t)
         for t in (
-            page.meta.get("og:title"),
             *headlines,
+            page.meta.get("og:title"),
             page.meta.get("twitter:title"),
             page.title_tag,
         )

@@ -59,3 +59,11 @@ def test_a_title_the_page_also_shows_wins_over_a_disagreeing_h1():
     # the <title> element is no line shown on the page
     same = _og("How to get a mooring permit") + "<title>How to get a mooring permit</title>"
     assert _title(same, banner + "<p>text</p>") == "Book your mooring permit today"
+
+
+def test_the_json_ld_headline_comes_before_og_title():
+    ld = '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Six harbour rules"}'
+    ld += "</script>"
+    og = _og("Here are the rules every skipper should know.")
+    assert _title(ld + og, "<p>text</p>") == "Six harbour rules"
+    assert _title(og, "<p>text</p>") == "Here are the rules every skipper should know."
