@@ -67,3 +67,12 @@ def test_the_json_ld_headline_comes_before_og_title():
     og = _og("Here are the rules every skipper should know.")
     assert _title(ld + og, "<p>text</p>") == "Six harbour rules"
     assert _title(og, "<p>text</p>") == "Here are the rules every skipper should know."
+
+
+def test_an_aggregators_source_and_comment_count_are_not_the_headline():
+    og = _og("Harbour tolls rise for the first time in ten years - Example News")
+    h1 = "<h1>Harbour tolls rise for the first time in ten years (coastline.example) 42</h1>"
+    assert _title(og, h1) == "Harbour tolls rise for the first time in ten years"
+    # a headline the h1 goes on with is the h1's
+    h1 = "<h1>Harbour tolls rise for the first time in ten years: what skippers pay</h1>"
+    assert _title(og, h1) == "Harbour tolls rise for the first time in ten years: what skippers pay"
