@@ -1,12 +1,12 @@
-"""The title of an HTML page, where trafilatura alone is weakest (0.511 exact on wcxb-dev; ours 0.876).
+"""The title of an HTML page, where trafilatura alone is weakest (0.511 exact on wcxb-dev; ours 0.877).
 
 The page's `<h1>` when it agrees with the page's own title (JSON-LD headline, og:title, `<title>`, or
 trafilatura's), else the first h1 (on a page with at most two) unless it is set in capitals, runs two
-elements together, or one of those titles is shown on the page as well; else those titles with the site
-name cut off (" | Site", " - Site", "Site: ...", "example.com Headline") by comparing them with
-og:site_name, the JSON-LD publisher and the host name, or with the page's other titles ("Blog Name:
-Headline" beside "Headline"). h1s that are the site's name, a segment cut off a title, or menu words are
-never taken; labels (" | Opinion"), a short segment after a pipe (" | Top 19 Companies"), datelines
+elements together, runs past 30 words, or one of those titles is shown on the page as well; else those
+titles with the site name cut off (" | Site", " - Site", "Site: ...", "example.com Headline") by comparing
+them with og:site_name, the JSON-LD publisher and the host name, or with the page's other titles ("Blog
+Name: Headline" beside "Headline"). h1s that are the site's name, a segment cut off a title, or menu words
+are never taken; labels (" | Opinion"), a short segment after a pipe (" | Top 19 Companies"), datelines
 ("Posted on ... by ..."), an aggregator's "(source.com) 87", HTML entities, UTF-8 read as Latin-1 and
 Markdown emphasis are cut.
 """
@@ -245,6 +245,8 @@ def _cut_to_other(title: str, others: list[str]) -> str:
 
 
 MAX_NAME_WORDS = 4
+# An h1 longer than this is a summary or an introduction set in large type, not a headline.
+MAX_HEADLINE_WORDS = 30
 
 
 # What an aggregator's h1 has after the headline: the source's host in brackets, a count of comments.
@@ -303,7 +305,8 @@ def choose_title(page: Page, sites: list[str], extracted: str | None) -> str | N
     lines = {fold(line) for line in page.lines} - {fold(page.title_tag)}  # the <title> itself is a line
     shown = next((t for t in stripped if len(t.split()) >= 2 and fold(t) in lines), None)
     for h1 in h1s if len(page.h1) <= 2 else []:
-        if len(fold(h1)) >= 12 and len(h1.split()) >= 3 and not (stripped and _styled(h1, titles)):
+        headline_sized = 3 <= len(h1.split()) <= MAX_HEADLINE_WORDS
+        if len(fold(h1)) >= 12 and headline_sized and not (stripped and _styled(h1, titles)):
             return shown or _tidy(h1, sites, shown=True)
     if stripped:
         return shown or stripped[0]

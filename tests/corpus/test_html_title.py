@@ -76,3 +76,15 @@ def test_an_aggregators_source_and_comment_count_are_not_the_headline():
     # a headline the h1 goes on with is the h1's
     h1 = "<h1>Harbour tolls rise for the first time in ten years: what skippers pay</h1>"
     assert _title(og, h1) == "Harbour tolls rise for the first time in ten years: what skippers pay"
+
+
+def test_an_h1_too_long_for_a_headline_is_a_summary():
+    og = _og("The ten harbour upgrades that paid off")
+    summary = (
+        "Learn which harbour upgrades paid off for the town? Read what the council spent on each pier "
+        "and crane, what it earned back in tolls, and what every mooring holder needs to know about "
+        "next year's fees."
+    )
+    assert _title(og, f"<h1>{summary}</h1><p>text</p>") == "The ten harbour upgrades that paid off"
+    h1 = "<h1>Which harbour upgrades paid off</h1><p>text</p>"
+    assert _title(og, h1) == "Which harbour upgrades paid off"
