@@ -88,3 +88,16 @@ def test_an_h1_too_long_for_a_headline_is_a_summary():
     assert _title(og, f"<h1>{summary}</h1><p>text</p>") == "The ten harbour upgrades that paid off"
     h1 = "<h1>Which harbour upgrades paid off</h1><p>text</p>"
     assert _title(og, h1) == "Which harbour upgrades paid off"
+
+
+def test_an_h1_naming_the_blog_after_its_host_is_not_the_headline():
+    body = "<h1>Marta's Blog</h1><p>text</p>"
+    url = "https://blog.marta.example/progress-report-7"
+    # trafilatura gives that h1 as its title: it must not make the h1 agree with itself
+    assert _title("<title>Progress report #7</title>", body, url=url, extracted="Marta's Blog") == (
+        "Progress report #7"
+    )
+    body = "<h1>Marta News</h1><p>text</p>"
+    assert _title("<title>Progress report #7</title>", body, url=url, extracted="Marta News") == (
+        "Progress report #7"
+    )
