@@ -1,4 +1,4 @@
-"""The title of an HTML page, where trafilatura alone is weakest (0.511 exact on wcxb-dev; ours 0.879).
+"""The title of an HTML page, where trafilatura alone is weakest (0.511 exact on wcxb-dev; ours 0.880).
 
 The page's `<h1>` when it agrees with the page's own title (JSON-LD headline, og:title, `<title>`, or
 trafilatura's), else the first h1 (on a page with at most two) unless it is set in capitals, runs two elements
@@ -8,7 +8,7 @@ og:site_name, the JSON-LD publisher and the host name, or with the page's other 
 beside "Headline"). h1s that are the site's name ("Example's Blog" on blog.example.com), a segment cut off a
 title, or menu words are never taken; labels (" | Opinion"), a short segment after a pipe (" | Top 19
 Companies"), datelines ("Posted on ... by ..."), an aggregator's "(source.com) 87", HTML entities, UTF-8 read
-as Latin-1 and Markdown emphasis are cut.
+as Latin-1 and Markdown emphasis are cut; an h1 with "?" for lost characters gives way to the title it copies.
 """
 
 from __future__ import annotations
@@ -257,6 +257,15 @@ MAX_HEADLINE_WORDS = 30
 _COUNTS_TAIL = re.compile(r"\s*\([\w-]+(?:\.[\w-]+)+\)\s*\d*\s*")
 
 
+def _whole_copy(h1: str, titles: list[str]) -> str | None:
+    """The title an h1 is a copy of with "?" (or U+FFFD) in place of characters ("Beginner?s Guide": text
+    saved in the wrong encoding): the title that still has them is the better copy."""
+    if "?" not in h1.rstrip("?") and "\ufffd" not in h1:
+        return None
+    lost = re.compile(re.sub(r"\\\?|\ufffd", ".{1,3}?", re.escape(h1)), re.IGNORECASE)
+    return next((t for t in titles if "?" not in t and lost.fullmatch(t)), None)
+
+
 def choose_title(page: Page, sites: list[str], extracted: str | None) -> str | None:
     headlines = [
         h for value in page.ld_values("headline") for h in ([value] if isinstance(value, str) else [])
@@ -302,6 +311,10 @@ def choose_title(page: Page, sites: list[str], extracted: str | None) -> str | N
             # "Headline (example.com) 87": the source and a count of comments after the headline
             tails = ((t, f[len(fold(t)) :]) for t in stripped if f.startswith(fold(t)))
             return next((t for t, tail in tails if _COUNTS_TAIL.fullmatch(tail)), tidy)
+    for h1 in h1s:
+        whole = _whole_copy(h1, stripped)
+        if whole:
+            return whole
     # No title agrees with an h1: on our evaluation pages the headline shown (the first h1 that is not the
     # site's name or a menu label) is right far more often than the <title> written for search engines.
     # A page with many h1s uses them for section heads and teasers: none of them is clearly the headline.

@@ -101,3 +101,13 @@ def test_an_h1_naming_the_blog_after_its_host_is_not_the_headline():
     assert _title("<title>Progress report #7</title>", body, url=url, extracted="Marta News") == (
         "Progress report #7"
     )
+
+
+def test_an_h1_with_lost_characters_gives_the_title_it_copies():
+    head = "<title>Don’t miss the harbour festival: a skipper’s guide | Example News</title>"
+    h1 = "<h1>Don?t miss the harbour festival? a skipper?s guide</h1><p>text</p>"
+    assert _title(head, h1) == "Don’t miss the harbour festival: a skipper’s guide"
+    # a question in the h1 is no lost character
+    head = "<title>Harbour festival: what to see | Example News</title>"
+    h1 = "<h1>Is the harbour festival worth it? What to see</h1><p>text</p>"
+    assert _title(head, h1) == "Is the harbour festival worth it? What to see"
