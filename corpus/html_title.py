@@ -321,7 +321,9 @@ def choose_title(page: Page, sites: list[str], extracted: str | None) -> str | N
     # ... unless one of those titles is shown on the page too, as a heading or a line of its own: then the
     # page says it twice, and the h1 is a banner or a pull quote ("Form your LLC today").
     lines = {fold(line) for line in page.lines} - {fold(page.title_tag)}  # the <title> itself is a line
-    shown = next((t for t in stripped if len(t.split()) >= 2 and fold(t) in lines), None)
+    shown = next(
+        (t for t in stripped if len(t.split()) >= 2 and fold(t) in lines and name_key(t) not in names), None
+    )
     for h1 in h1s if len(page.h1) <= 2 else []:
         headline_sized = 3 <= len(h1.split()) <= MAX_HEADLINE_WORDS
         if len(fold(h1)) >= 12 and headline_sized and not (stripped and _styled(h1, titles)):

@@ -111,3 +111,9 @@ def test_an_h1_with_lost_characters_gives_the_title_it_copies():
     head = "<title>Harbour festival: what to see | Example News</title>"
     h1 = "<h1>Is the harbour festival worth it? What to see</h1><p>text</p>"
     assert _title(head, h1) == "Is the harbour festival worth it? What to see"
+
+
+def test_a_site_wide_title_shown_in_the_masthead_does_not_replace_the_h1():
+    head = _og("Coastline Courier") + '<meta property="og:site_name" content="Coastline Courier">'
+    body = "<div>Coastline Courier</div><h1>Ferry fares rise for the winter</h1><p>text</p>"
+    assert _title(head, body) == "Ferry fares rise for the winter"
