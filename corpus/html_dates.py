@@ -1,5 +1,5 @@
 """The published and updated date-times of an HTML page (trafilatura alone: right to the day on 0.848
-of dated wcxb-dev pages; ours 0.881).
+of dated wcxb-dev pages; ours 0.884).
 
 published: the first date shown near the headline (not labelled as an update) that the metadata also
 gives: JSON-LD `datePublished`/`dateModified`, `article:published_time`-style meta tags, `<time
@@ -7,6 +7,7 @@ datetime>`, htmldate's day; else htmldate's day (through trafilatura), made prec
 date-time of the same day, so the time and offset the page gives are kept; else those alone; else a
 dateline near the headline. updated: JSON-LD `dateModified`, then modified-time meta tags. The offset the
 page gives is kept; a page that gives none yields a naive datetime (midnight for a day alone).
+An all-numeric date that reads both ways ("09.10.2024") is read the way the page's other dates give it.
 """
 
 from __future__ import annotations
@@ -71,14 +72,26 @@ MAX_DATELINE_CHARS = 120
 DATELINE_BEFORE, DATELINE_AFTER = 10, 25
 
 
-def shown_days(page: Page) -> list[date]:
-    """The days the page shows its reader near the headline, on short lines, in page order, those the
-    page calls an update ("Updated Sep 4, 2025", "Last modified: ...") left out."""
+# An all-numeric date with the year last; when both other numbers are 12 or less it reads both ways.
+_NUMERIC_DATE = re.compile(r"\s*(?P<a>\d{1,2})(?P<s>[./-])(?P<b>\d{1,2})(?P=s)(?:\d{4}|\d{2})(?!\d)")
+
+
+def _readings(text: str, when: date) -> tuple[date, ...]:
+    """`when` (how `corpus.dates` read `text`), and the other reading when `text` is an all-numeric date
+    whose day and month could be swapped ("09.10.2024": 9 October, or 10 September the US way)."""
+    m = _NUMERIC_DATE.match(text)
+    if m is None or int(m["a"]) > 12 or int(m["b"]) > 12 or m["a"] == m["b"] or when.day > 12:
+        return (when,)
+    return (when, when.replace(month=when.day, day=when.month))
+
+
+def _shown(page: Page) -> list[tuple[date, ...]]:
+    """The readings of each date shown near the headline (see `shown_days`)."""
     from corpus.dates import find_datetimes
 
     at = next((i for i, line in enumerate(page.lines) if line in page.h1), None)
     lines = page.lines if at is None else page.lines[max(0, at - DATELINE_BEFORE) : at + DATELINE_AFTER]
-    shown: list[date] = []
+    shown: list[tuple[date, ...]] = []
     for line in lines:
         if len(line) > MAX_DATELINE_CHARS or not any(c.isdigit() for c in line):
             continue
@@ -87,8 +100,20 @@ def shown_days(page: Page) -> list[date]:
             label = line[previous_end : found.start][-30:]
             previous_end = found.end
             if not _UPDATED_LABEL.search(label):
-                shown.append(found.value.date())
+                shown.append(_readings(line[found.start : found.end], found.value.date()))
     return shown
+
+
+def shown_days(page: Page) -> list[date]:
+    """The days the page shows its reader near the headline, on short lines, in page order, those the
+    page calls an update ("Updated Sep 4, 2025", "Last modified: ...") left out. An all-numeric date is
+    read as `corpus.dates` reads it."""
+    return [readings[0] for readings in _shown(page)]
+
+
+def _read_as(readings: tuple[date, ...], *preferred: dict[date, datetime]) -> date:
+    """The first reading found in the first of `preferred` that holds one; else the first reading."""
+    return next((r for days in preferred for r in readings if r in days), readings[0])
 
 
 def choose_dates(page: Page, extracted: str | None) -> tuple[datetime | None, datetime | None]:
@@ -100,15 +125,15 @@ def choose_dates(page: Page, extracted: str | None) -> tuple[datetime | None, da
     pages it is right more often than the page's own JSON-LD), made precise with a JSON-LD or meta
     date-time of the same day when there is one, so the time and offset the page gives are kept.
     Without htmldate's day: JSON-LD, then meta tags, then `<time datetime>`."""
-    declared = _parsed_all(
-        [
-            *page.ld_values("datePublished", ARTICLE_TYPES),
-            *page.ld_values("datePublished", None),
-            *(page.meta.get(key) for key in _PUBLISHED_META),
-            *page.times,
-        ]
-    )
-    modified = _parsed_all([*page.ld_values("dateModified"), *(page.meta.get(key) for key in _UPDATED_META)])
+    declared_raw = [
+        *page.ld_values("datePublished", ARTICLE_TYPES),
+        *page.ld_values("datePublished", None),
+        *(page.meta.get(key) for key in _PUBLISHED_META),
+        *page.times,
+    ]
+    modified_raw = [*page.ld_values("dateModified"), *(page.meta.get(key) for key in _UPDATED_META)]
+    declared = _parsed_all(declared_raw)
+    modified = _parsed_all(modified_raw)
     published: datetime | None = None
     day = _parse_when(extracted)
     if (
@@ -118,8 +143,16 @@ def choose_dates(page: Page, extracted: str | None) -> tuple[datetime | None, da
     ):
         # htmldate falls back on a bare year ("© 2024") as 1 January: a guess, not a date.
         day = None
-    known = {d.date(): d for d in [*declared, *modified, *([day] if day else [])]}
-    shown = shown_days(page)
+    in_metadata = {d.date(): d for d in [*declared, *modified]}
+    for raw in [*declared_raw, *modified_raw]:
+        # "03-09-2026" in a meta tag, read day-first, may be the "March 9, 2026" the page shows
+        when = _parse_when(raw)
+        if when is not None:
+            for other in _readings(raw, when.date())[1:]:
+                in_metadata.setdefault(other, datetime.combine(other, when.timetz()))
+    known = {**in_metadata, **({day.date(): day} if day and day.date() not in in_metadata else {})}
+    # An all-numeric date shown that reads both ways is read the way the metadata, else htmldate, gives it.
+    shown = [_read_as(readings, in_metadata, known) for readings in _shown(page)]
     pick = next((d for d in shown if d in known), None)
     if pick is None and shown and day is None and not declared:
         pick = shown[0]  # no date in the metadata: the dateline alone

@@ -1,0 +1,42 @@
+"""choose_dates: which of the dates an HTML page gives is the day its article was published."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from corpus.html_dates import choose_dates, shown_days
+from corpus.html_page import Page
+
+
+def _page(head: str, body: str) -> Page:
+    return Page(f"<html><head>{head}</head><body>{body}</body></html>")
+
+
+def _ld(**dates: str) -> str:
+    fields = ", ".join(f'"{key}": "{value}"' for key, value in dates.items())
+    return f'<script type="application/ld+json">{{"@type": "BlogPosting", {fields}}}</script>'
+
+
+HEADLINE = "<h1>Volunteers repaint the lighthouse at Gull Point</h1>"
+
+
+def test_an_ambiguous_numeric_dateline_is_read_the_way_the_metadata_gives_it():
+    head = _ld(datePublished="2024-09-10T16:00:00Z")
+    body = HEADLINE + "<p>09.10.2024</p><p>The paint ran out twice.</p>"
+    assert shown_days(_page(head, body)) == [date(2024, 10, 9)]  # day-first, as corpus.dates reads it
+    published, _ = choose_dates(_page(head, body), "2024-10-09")  # htmldate read it day-first too
+    assert published == datetime(2024, 9, 10, 16, 0, tzinfo=UTC)
+
+
+def test_an_ambiguous_meta_date_is_read_the_way_the_page_shows_it():
+    head = '<meta property="article:published_time" content="03-09-2026">'
+    body = HEADLINE + "<p>Published March 9, 2026</p><p>The paint ran out twice.</p>"
+    published, _ = choose_dates(_page(head, body), "2026-09-03")
+    assert published is not None and published.date() == date(2026, 3, 9)
+
+
+def test_an_unambiguous_numeric_date_has_one_reading():
+    head = _ld(datePublished="2024-09-10T16:00:00Z")
+    body = HEADLINE + "<p>25.10.2024</p><p>The paint ran out twice.</p>"
+    published, _ = choose_dates(_page(head, body), "2024-09-10")
+    assert published == datetime(2024, 9, 10, 16, 0, tzinfo=UTC)  # 25 October is not in the metadata
