@@ -40,3 +40,19 @@ def test_an_unambiguous_numeric_date_has_one_reading():
     body = HEADLINE + "<p>25.10.2024</p><p>The paint ran out twice.</p>"
     published, _ = choose_dates(_page(head, body), "2024-09-10")
     assert published == datetime(2024, 9, 10, 16, 0, tzinfo=UTC)  # 25 October is not in the metadata
+
+
+def test_a_modification_date_taken_by_htmldate_gives_way_to_the_stated_publication():
+    head = _ld(datePublished="2021-01-27T06:00:00+00:00", dateModified="2021-04-15T00:07:20+00:00")
+    body = HEADLINE + "<p>By Ada Reyes</p><p>The paint ran out twice.</p>"
+    published, updated = choose_dates(_page(head, body), "2021-04-15")
+    assert published == datetime(2021, 1, 27, 6, 0, tzinfo=UTC)
+    assert updated == datetime(2021, 4, 15, 0, 7, 20, tzinfo=UTC)
+
+
+def test_a_modification_date_the_page_shows_is_kept():
+    # the page dates itself by its update: that is the date its reader sees with the text
+    head = _ld(datePublished="2021-01-27T06:00:00+00:00", dateModified="2021-04-15T00:07:20+00:00")
+    body = HEADLINE + "<p>Last updated: April 15, 2021</p><p>The paint ran out twice.</p>"
+    published, _ = choose_dates(_page(head, body), "2021-04-15")
+    assert published is not None and published.date() == date(2021, 4, 15)
