@@ -6,8 +6,10 @@ clean `Article`s, from any publisher.
 
 How: each line is described on its own (`corpus.boilerplate`); the article body is the stretch of lines
 with the most running text in it, bridging short gaps (headings, list items, a stray caption) but not
-runs of menu lines or a "MOST POPULAR"-style block; inside it, boilerplate lines, repeated captions and
-menu runs are dropped. Metadata is read from the lines around the body (`corpus.metadata`).
+runs of menu lines or a "MOST POPULAR"-style block (a "You may also like" box of a few teaser headlines
+set into the article, after which its paragraphs resume, is skipped, not taken for the article's end);
+inside it, boilerplate lines, repeated captions and menu runs are dropped. Metadata is read from the lines
+around the body (`corpus.metadata`).
 
 It does not handle: pages holding several articles (the longest one wins), comment threads as content
 (they are cut as the tail), or a body split by a block of more running text that is not the article.
@@ -289,22 +291,64 @@ _STRONG_TAIL = re.compile(
 )
 
 
-def _cut_tail(lines: Sequence[Line], scores: Sequence[float], start: int, end: int) -> tuple[int, int]:
+def _inset(lines: Sequence[Line], scores: Sequence[float], i: int, end: int, before: float) -> range | None:
+    """The lines of a "You may also like" box set into the article at marker `i`: a few short teaser
+    lines (headlines, section names), after which the article's own paragraphs resume (3+ lines of
+    running text before the next marker). None when the marker opens what follows the article."""
+    j = i + 1
+    while j < end and j - i <= _INSET_LINES and not _is_good(lines[j]):
+        if is_tail_marker(lines[j].text) or lines[j].words > 20:
+            return None
+        j += 1
+    if j >= end or j - i > _INSET_LINES or j == i + 1:
+        return None
+    if sum(_is_good(line) for line in lines[j : min(end, j + 4)]) < 3:
+        return None  # teasers with excerpts, not the article's paragraphs resuming
+    after = 0.0
+    for k in range(j, min(end + 1, len(lines))):
+        if is_tail_marker(lines[k].text):
+            # the article's paragraphs go on, and another marker ends them
+            return range(i, j) if after >= _INSET_SHARE * before else None
+        after += max(scores[k], 0.0)
+    return None
+
+
+_INSET_LINES = 8
+_INSET_SHARE = 0.25
+
+
+def _cut_tail(
+    lines: Sequence[Line], scores: Sequence[float], start: int, end: int
+) -> tuple[int, int, set[int]]:
     """End the body at the first tail marker ("Related articles", "109 Comments") that comes after half
     of its text (a quarter for markers nothing of the article follows, such as comments): what follows is
-    another page's teaser, a reader's comment, the author's bio."""
+    another page's teaser, a reader's comment, the author's bio. A box of teasers set into the article
+    (`_inset`) is left out and the body goes on after it; its lines are returned as the third item."""
     total = sum(s for s in scores[start:end] if s > 0)
     before = 0.0
+    insets: set[int] = set()
+    skip_to = start
     for i in range(start, end):
+        if i < skip_to:
+            continue
         marker = is_tail_marker(lines[i].text)
         strong = marker and bool(_STRONG_TAIL.match(lines[i].text))
+        if (
+            marker
+            and not strong
+            and before > 0
+            and (box := _inset(lines, scores, i, end, before)) is not None
+        ):
+            insets.update(box)
+            skip_to = box.stop
+            continue
         if marker and before > 0 and before >= (_W["cut_strong"] if strong else _W["cut"]) * total:
             # the body ends at the last line with text before the marker
             while i > start and scores[i - 1] <= 0:
                 i -= 1
-            return start, i
+            return start, i, insets
         before += max(scores[i], 0.0)
-    return start, end
+    return start, end, insets
 
 
 # A comment's time stamp: a short line with a date and a time of day ("December 18, 2025, 9:46 pm",
@@ -426,8 +470,9 @@ def find_layout(text: str, stats: BatchStats | None = None) -> Layout:
     if not lines:
         raise NoArticleFound("the dump is empty: no text lines")
     scores = _tables([_score(line) for line in lines], lines)
-    start, end = _cut_thread(lines, scores, *_cut_tail(lines, scores, *_best_span(scores)))
-    kept = _keep(lines, start, end) if end > start else []
+    start, end, insets = _cut_tail(lines, scores, *_best_span(scores))
+    start, end = _cut_thread(lines, scores, start, end)
+    kept = [i for i in _keep(lines, start, end) if i not in insets] if end > start else []
     if not kept or not any(_is_good(lines[i]) or _is_sentence(lines[i]) for i in kept):
         raise NoArticleFound("no running text: every line looks like a menu, a heading or page furniture")
     lead = next((i for i in kept if _is_good(lines[i])), kept[0])

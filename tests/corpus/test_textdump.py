@@ -199,3 +199,47 @@ def test_teasers_cut_off_with_an_ellipsis_are_not_the_article() -> None:
     article = parse_textdump(dump, "willows.txt")
     assert article.text.count("\n\n") == 2
     assert "old mill" not in article.text
+
+
+_MORE_PARAGRAPHS = [
+    "The volunteers meet every second Saturday at the old boathouse, and the trust says that anyone who "
+    "can hold a spade is welcome, although the work is muddy and the mornings are cold in winter.",
+    "Anglers on the river have noticed the difference already, the club's secretary said, because the "
+    "shade and the roots give the young trout somewhere to hide when the water runs high and fast.",
+    "The council will review the planting in the spring, when it decides whether to pay for a third "
+    "stretch of bank downstream of the mill, where the footpath has been closed since the storm.",
+]
+
+
+def test_a_box_of_teasers_set_into_the_article_is_skipped() -> None:
+    box = [
+        "You May Also Like",
+        "NATURE",
+        "Why the otters came back to the Exampleton river",
+        "NATURE",
+        "Ten walks along the water to try this spring",
+    ]
+    tail = ["Related Topics", "RIVERS", "TREES"]
+    dump = "\n".join(["Willows planted along the east bank", *_PARAGRAPHS, *box, *_MORE_PARAGRAPHS, *tail])
+    article = parse_textdump(dump, "willows.txt")
+    assert article.text.count("\n\n") == 5
+    assert _MORE_PARAGRAPHS[-1] in article.text
+    assert "otters" not in article.text and "NATURE" not in article.text and "RIVERS" not in article.text
+
+
+def test_teasers_with_their_excerpts_still_end_the_article() -> None:
+    excerpts = [
+        "Otters have returned to the Exampleton river for the first time in thirty years, say wardens.",
+        "From the mill to the weir, these are the walks along the water that our readers love the most.",
+        "The old mill could become flats, a museum or a brewery, and the neighbours are divided on it.",
+    ]
+    teasers = []
+    for headline, excerpt in zip(["Otters return", "Spring walks", "Mill plans"], excerpts, strict=True):
+        teasers += [headline, excerpt]
+    article_lines = [*_PARAGRAPHS, *_MORE_PARAGRAPHS]
+    dump = "\n".join(
+        ["Willows planted along the east bank", *article_lines, "Related articles", *teasers, "Tags"]
+    )
+    article = parse_textdump(dump, "willows.txt")
+    assert article.text.count("\n\n") == 5
+    assert "Otters" not in article.text and "brewery" not in article.text
