@@ -56,3 +56,15 @@ def test_a_modification_date_the_page_shows_is_kept():
     body = HEADLINE + "<p>Last updated: April 15, 2021</p><p>The paint ran out twice.</p>"
     published, _ = choose_dates(_page(head, body), "2021-04-15")
     assert published is not None and published.date() == date(2021, 4, 15)
+
+
+def test_a_dateline_wins_over_htmldate_when_the_metadata_gives_no_date():
+    body = HEADLINE + "<p>February 4, 2025 - 6 minutes</p><p>The paint ran out twice.</p>"
+    published, _ = choose_dates(_page("", body), "2025-04-06")
+    assert published == datetime(2025, 2, 4)
+
+
+def test_htmldate_wins_when_its_day_is_shown_too():
+    body = "<p>Saturday, March 1, 2025</p>" + HEADLINE + "<p>February 4, 2025</p><p>Text.</p>"
+    published, _ = choose_dates(_page("", body), "2025-02-04")
+    assert published == datetime(2025, 2, 4)
