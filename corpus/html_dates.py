@@ -1,8 +1,8 @@
 """The published and updated date-times of an HTML page (trafilatura alone: right to the day on 0.848
-of dated wcxb-dev pages; ours 0.896).
+of dated wcxb-dev pages; ours 0.898).
 
-published: the first date shown near the headline (not labelled as an update) that the metadata also
-gives: JSON-LD `datePublished`/`dateModified`, `article:published_time`-style meta tags, `<time
+published: the first date shown below, else above, the headline (not labelled as an update) that the
+metadata also gives: JSON-LD `datePublished`/`dateModified`, `article:published_time`-style meta tags, `<time
 datetime>`, htmldate's day; else htmldate's day (through trafilatura), made precise with a JSON-LD or meta
 date-time of the same day, so the time and offset the page gives are kept; else those alone. A page with
 no date in its metadata is dated by its dateline, unless htmldate's day is shown too (or is a day off it).
@@ -92,7 +92,13 @@ def _shown(page: Page, updates: bool = False) -> list[tuple[date, ...]]:
     from corpus.dates import find_datetimes
 
     at = next((i for i, line in enumerate(page.lines) if line in page.h1), None)
-    lines = page.lines if at is None else page.lines[max(0, at - DATELINE_BEFORE) : at + DATELINE_AFTER]
+    # Below the headline first, then above it, nearest first: a dateline mostly sits under the headline,
+    # while above it are the site's "today" line and teasers as often as a dateline.
+    lines = (
+        page.lines
+        if at is None
+        else page.lines[at : at + DATELINE_AFTER] + page.lines[max(0, at - DATELINE_BEFORE) : at][::-1]
+    )
     shown: list[tuple[date, ...]] = []
     for line in lines:
         if len(line) > MAX_DATELINE_CHARS or not any(c.isdigit() for c in line):
@@ -107,9 +113,9 @@ def _shown(page: Page, updates: bool = False) -> list[tuple[date, ...]]:
 
 
 def shown_days(page: Page) -> list[date]:
-    """The days the page shows its reader near the headline, on short lines, in page order, those the
-    page calls an update ("Updated Sep 4, 2025", "Last modified: ...") left out. An all-numeric date is
-    read as `corpus.dates` reads it."""
+    """The days the page shows its reader near the headline, on short lines, those below it first (in page
+    order), then those above it (nearest first), those the page calls an update ("Updated Sep 4, 2025",
+    "Last modified: ...") left out. An all-numeric date is read as `corpus.dates` reads it."""
     return [readings[0] for readings in _shown(page)]
 
 

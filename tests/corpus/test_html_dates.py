@@ -68,3 +68,12 @@ def test_htmldate_wins_when_its_day_is_shown_too():
     body = "<p>Saturday, March 1, 2025</p>" + HEADLINE + "<p>February 4, 2025</p><p>Text.</p>"
     published, _ = choose_dates(_page("", body), "2025-02-04")
     assert published == datetime(2025, 2, 4)
+
+
+def test_the_dateline_under_the_headline_comes_before_dates_above_it():
+    teasers = "<ul><li>Harbour fees rise</li><li>03/12/2025</li></ul><p>Monday, March 17, 2025</p>"
+    body = teasers + HEADLINE + "<p>By Ada Reyes</p><p>03/01/2024</p><p>The paint ran out twice.</p>"
+    assert shown_days(_page("", body)) == [date(2024, 3, 1), date(2025, 3, 17), date(2025, 3, 12)]
+    times = "".join(f'<time datetime="{d}T12:00:00Z"></time>' for d in ("2025-03-12", "2024-03-01"))
+    published, _ = choose_dates(_page("", times + body), "2025-01-31")
+    assert published == datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
