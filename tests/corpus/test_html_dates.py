@@ -77,3 +77,20 @@ def test_the_dateline_under_the_headline_comes_before_dates_above_it():
     times = "".join(f'<time datetime="{d}T12:00:00Z"></time>' for d in ("2025-03-12", "2024-03-01"))
     published, _ = choose_dates(_page("", times + body), "2025-01-31")
     assert published == datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def test_a_date_labelled_published_counts_wherever_it_is():
+    filler = "".join(f"<p>Paragraph {i} about the lighthouse.</p>" for i in range(40))
+    for labelled in ("<p>Published August 13, 2025</p>", "<p>Published</p><p>August 13, 2025</p>"):
+        body = HEADLINE + filler + labelled
+        assert shown_days(_page("", body)) == [date(2025, 8, 13)]
+        published, _ = choose_dates(_page("", body), "2024-02-11")
+        assert published == datetime(2025, 8, 13)
+
+
+def test_a_date_far_from_the_headline_without_a_label_is_not_shown():
+    filler = "".join(f"<p>Paragraph {i} about the lighthouse.</p>" for i in range(40))
+    body = HEADLINE + filler + "<p>We first painted it on August 13, 2025</p><p>August 14, 2025</p>"
+    assert shown_days(_page("", body)) == []
+    published, _ = choose_dates(_page("", body), "2024-02-11")
+    assert published == datetime(2024, 2, 11)
