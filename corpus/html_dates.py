@@ -11,6 +11,11 @@ it is only the modification date and the page does not show it. An all-numeric d
 ("09.10.2024") is read the way the page's other dates give it. updated: JSON-LD `dateModified`, then
 modified-time meta tags. The offset the page gives is kept; a page that gives none yields a naive datetime
 (midnight for a day alone).
+
+It does not handle: relative dates ("3 days ago": no crawl date to count from), dates `corpus.dates`
+cannot read, an "Updated" label on the line before a date (it then counts as shown), or a shown date that
+only the page's modification metadata gives while htmldate has the stated publication date (the shown
+one wins; reversing that: 2 pages right, 5 wrong on wcxb-dev).
 """
 
 from __future__ import annotations
@@ -158,14 +163,16 @@ def _read_as(readings: tuple[date, ...], *preferred: dict[date, datetime]) -> da
 
 
 def choose_dates(page: Page, extracted: str | None) -> tuple[datetime | None, datetime | None]:
-    """Published: the first day near the headline that the page shows its reader, not as an update, and
-    that its metadata (JSON-LD, meta tags, `<time>`, htmldate) also gives: the date shown with an article
-    is the one its text is of, where the metadata often holds an older original or a later re-save
-    (+19 and -3 pages right to the day on wcxb-dev). Unless htmldate's day is shown as well.
+    """Published: the first day the page shows its reader (`shown_days`: labelled "Published", else near
+    the headline, not as an update) that its metadata (JSON-LD, meta tags, `<time>`, htmldate) also gives:
+    the date shown with an article is the one its text is of, where the metadata often holds an older
+    original or a later re-save (+19 and -3 pages right to the day on wcxb-dev). Unless htmldate's day is
+    shown as well. A page with no date in its metadata: its dateline (+3, -0).
     Without such a day: htmldate's day (through trafilatura: it reads the whole page, and on our evaluation
     pages it is right more often than the page's own JSON-LD), made precise with a JSON-LD or meta
-    date-time of the same day when there is one, so the time and offset the page gives are kept.
-    Without htmldate's day: JSON-LD, then meta tags, then `<time datetime>`."""
+    date-time of the same day when there is one, so the time and offset the page gives are kept; but when
+    that day is only the page's modification date, not shown, the publication date the metadata states
+    (+4, -0). Without htmldate's day: JSON-LD, then meta tags, then `<time datetime>`."""
     declared_raw = [
         *page.ld_values("datePublished", ARTICLE_TYPES),
         *page.ld_values("datePublished", None),
