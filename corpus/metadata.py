@@ -1,9 +1,10 @@
 """Metadata of an article from the text lines around its body: title, byline, section, publisher, and
 published / updated date-times with the time zone the page implies.
 
-The dump has no markup, so each field is found by where it stands and what it looks like: the title is
-the headline-shaped line just above the body (above the byline, date and captions); the byline is a
-"By ..." line near it; the section a short menu word next to the title; the publisher comes from the
+The dump has no markup, so each field is found by where it stands and what it looks like: the title is the
+headline-shaped line just above the body (above the byline, date and captions), or a few lines into the body
+when its byline or date is right under it (a promotion or a notice printed above the headline); the byline
+is a "By ..." line near it; the section a short menu word next to the title; the publisher comes from the
 footer ("X by Y", "© Y"); dates from "Published : ..." / "Updated : ..." lines or the date nearest the
 title, else the scraper's ` date YYYY-MM-DD` header line. A page's time zone is inferred from what it says
 about where it is published: a country-code phone number, an address, a country in the publisher's name,
@@ -137,12 +138,7 @@ def title_features(
         "full_stop": float(text.endswith(".") and not re.search(r"\b\w\.$", text)),
         "lower_start": float(text[:1].islower()),
         "colon_end": float(text.endswith(":")),
-        "meta_below": float(
-            any(
-                byline_of(lines[k].text) or _BYLINE_LABEL.match(lines[k].text) or _is_date_line(lines[k])
-                for k in range(j + 1, min(j + 5, len(lines)))
-            )
-        ),
+        "meta_below": float(_meta_below(lines, j)),
         "meta_above": float(any(_is_date_line(lines[k]) for k in range(max(0, j - 2), j))),
         # a two-word menu item shares its words with the body by chance; a headline does by design
         "in_body_words": (
@@ -211,11 +207,26 @@ def title_candidates(lines: Sequence[Line], body_start: int, window: int = 60) -
     """Lines that could be the headline: headline-shaped, in the `window` lines above `body_start` or
     the first few after it (for pages whose headline the body selection took in)."""
     lo, hi = max(0, body_start - window), min(body_start + 4, len(lines))
-    return [
+    out = [
         j
         for j in range(lo, hi)
         if _looks_like_title(lines[j]) and not (j >= body_start and lines[j].length >= 150)
     ]
+    # further into the body, a line with its byline or date just under it (the body's first paragraph
+    # was a promotion or a notice printed above the headline)
+    out += [
+        j
+        for j in range(hi, min(body_start + 12, len(lines)))
+        if _looks_like_title(lines[j]) and lines[j].length < 150 and _meta_below(lines, j)
+    ]
+    return out
+
+
+def _meta_below(lines: Sequence[Line], j: int) -> bool:
+    return any(
+        byline_of(lines[k].text) or _BYLINE_LABEL.match(lines[k].text) or _is_date_line(lines[k])
+        for k in range(j + 1, min(j + 5, len(lines)))
+    )
 
 
 _CRUMB = re.compile(r"\s+[>»›]\s+")
@@ -480,7 +491,7 @@ def read_metadata(
         if section is not None:
             meta.section = lines[section].text
     top = title if title is not None else body_start
-    for j in range(max(0, top - 3), min(len(lines), body_start + 4)):
+    for j in range(max(0, top - 3), min(len(lines), max(top, body_start) + 4)):
         name = byline_of(lines[j].text)
         if not name and _BYLINE_LABEL.match(lines[j].text) and j + 1 < len(lines):
             name = byline_of("By " + lines[j + 1].text)

@@ -243,3 +243,28 @@ def test_teasers_with_their_excerpts_still_end_the_article() -> None:
     article = parse_textdump(dump, "willows.txt")
     assert article.text.count("\n\n") == 5
     assert "Otters" not in article.text and "brewery" not in article.text
+
+
+def test_a_headline_under_a_promotion_is_found_by_its_byline() -> None:
+    promo = (
+        "Readers can now choose their favourite sources for news in their search settings, so that the "
+        "stories of the Exampleton Gazette come first whenever they look something up."
+    )
+    dump = "\n".join(
+        [
+            "Home",
+            "News",
+            "Make us a preferred source",
+            promo,
+            "Rivers",
+            "Trees",
+            "Nature",
+            "Willows Planted Along the East Bank of the River",
+            "By Mara Quill",
+            "March 5, 2024",
+            *_PARAGRAPHS,
+        ]
+    )
+    article = parse_textdump(dump, "willows.txt")
+    assert article.title == "Willows Planted Along the East Bank of the River"
+    assert article.byline == "Mara Quill"
