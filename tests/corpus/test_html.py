@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from corpus.errors import NoArticleFound
-from corpus.html import _is_boilerplate, parse_html
+from corpus.html import parse_html
+from corpus.html_body import cut_tail, drop_repeated_runs, is_boilerplate
 from corpus.html_dates import choose_dates
 from corpus.html_page import Page
 from corpus.html_title import choose_title, clean_title, site_names, strip_site_name
@@ -217,7 +218,7 @@ def test_a_dateline_alone_dates_a_page_without_metadata():
     ],
 )
 def test_boilerplate_lines(line, furniture):
-    assert _is_boilerplate(line) is furniture
+    assert is_boilerplate(line) is furniture
 
 
 def test_a_styled_h1_gives_way_to_the_page_title():
@@ -239,3 +240,70 @@ def test_a_dateline_wins_over_a_modification_date_read_as_published():
     published, updated = choose_dates(_page(head, body), "2024-10-28")
     assert published == datetime(2024, 4, 26)
     assert updated == datetime(2024, 10, 28, 9, 0, tzinfo=UTC)
+
+
+def _prose(topic: str, n: int) -> list[str]:
+    """n distinct paragraphs of fictional prose about `topic`, about 25 words each."""
+    return [
+        f"Paragraph {i} about the {topic}: the council of Westerly met on day {i} and heard residents on "
+        f"costs, timetables and the harbour wall, then adjourned until the next session number {i + 1}."
+        for i in range(1, n + 1)
+    ]
+
+
+def test_cookie_notices_are_furniture_at_any_length():
+    notice = (
+        "We use cookies on our website to give you the most relevant experience by remembering your "
+        "preferences and repeat visits, and to measure how the site is used by its many readers."
+    )
+    assert is_boilerplate(notice)
+    assert not is_boilerplate("The council said it uses cookies baked by a local firm at every meeting.")
+
+
+def test_tail_is_cut_at_an_after_the_article_heading():
+    article = _prose("budget", 6)
+    related = ["Paragraph about another story the site would like you to read next, with a teaser."] * 2
+    for heading in ("Related stories", "You may also like:", "About the author", "Was this article helpful?"):
+        assert cut_tail([*article, heading, *related]) == article
+
+
+def test_a_heading_early_in_the_text_does_not_cut_it():
+    article = _prose("budget", 6)
+    blocks = [article[0], "More on the budget", *article[1:]]
+    assert cut_tail(blocks) == blocks
+    long_heading = "Related stories are what the council wants residents to tell each other about"
+    assert cut_tail([*article, long_heading]) == [*article, long_heading]
+
+
+def test_a_repeated_run_of_paragraphs_is_kept_once():
+    article = _prose("ferry", 5)
+    assert drop_repeated_runs([*article, *article]) == article
+    # short repeats are meant (a plan's or a recipe's lines): kept
+    plan = ["Monday: easy run, 30 minutes", "Cool down: walk 10 minutes"] * 3
+    assert drop_repeated_runs(plan) == plan
+
+
+def _ld_page(visible: list[str], stated: list[str]) -> str:
+    import json
+
+    ld = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Westerly council meets"}
+    ld["articleBody"] = "\n".join(stated)
+    paragraphs = "".join(f"<p>{p}</p>" for p in visible)
+    return (
+        "<html><head><title>Westerly council meets</title>"
+        f'<script type="application/ld+json">{json.dumps(ld)}</script></head>'
+        f"<body><article><h1>Westerly council meets</h1>{paragraphs}</article></body></html>"
+    )
+
+
+def test_the_stated_article_body_replaces_a_text_that_misses_most_of_it():
+    full = _prose("budget", 12)
+    article = parse_html(_ld_page(full[:3], full), "x")
+    assert article.text.split("\n\n") == full
+
+
+def test_a_short_stated_body_is_a_teaser_and_changes_nothing():
+    full = _prose("budget", 5)
+    teaser = ["The council met."]
+    article = parse_html(_ld_page(full, teaser), "x")
+    assert article.text.split("\n\n") == full
