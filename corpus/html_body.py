@@ -6,7 +6,7 @@ Then, rules meant for any site:
 - short furniture paragraphs are dropped (share and comment prompts, newsletter pitches, reading times,
   tag lists, copyright lines), and cookie notices;
 - the text is cut at a heading that opens what follows an article ("Related stories", "You may also like",
-  "About the author", "Was this article helpful?", "Tags") once at least half the words have gone by;
+  "About the author", "Was this article helpful?", "Follow us") once at least half the words have gone by;
 - a run of paragraphs repeated verbatim (a page that holds its article twice) is kept once;
 - when the page's JSON-LD states an `articleBody` and our text holds less than 60% of its words, trafilatura
   took the wrong block and the publisher's own statement of the text is taken instead.
@@ -38,7 +38,7 @@ _BOILERPLATE = re.compile(
     r"|(?:click here to )?(?:subscribe|sign up)(?: now| today)?"
     r"|(?:sign up|subscribe|join)\b.*\bnewsletters?|(?:get )?(?:our|the) newsletter"
     r"|thanks? (?:you )?for (?:signing up|subscribing).*|enjoyed (?:the|this) (?:article|post)\?.*"
-    r"|tell us what you think.*"
+    r"|tell us what you think.*|also read:.*"
     r"|\d+\s*(?:-\s*)?min(?:ute)?s?\.? read(?: time)?|reading time:?.*|tempo de leitura:?.*"
     r"|(?:copyright|©|ⓒ)\s*(?:\d{4}|ⓒ|©).*|all rights reserved.*|image used under license.*)",
     re.IGNORECASE,
@@ -47,7 +47,8 @@ MAX_BOILERPLATE_WORDS = 15
 # A cookie-consent banner, at any length: no article opens a paragraph this way.
 _COOKIE_NOTICE = re.compile(r"(?:we|this (?:web)?site) uses? cookies\b", re.IGNORECASE)
 
-# Headings that open what comes after an article: related-story lists, author bios, feedback prompts, tags.
+# Headings that open what comes after an article: related-story lists, author bios, feedback, donation and
+# republishing prompts, cookie settings.
 # Only whole short paragraphs count, and only once half the text's words have gone by, so a heading of
 # the article itself ("More on the budget") near the top is never taken for one.
 _TAIL_HEADING = re.compile(
@@ -58,10 +59,12 @@ _TAIL_HEADING = re.compile(
     r"|(?:most )?popular (?:posts|stories|articles)|trending(?: now| stories)?|keep reading"
     r"|about the authors?|(?:written|reviewed|edited) by:?.{0,40}|author bio|meet the author"
     r"|(?:did you find|was) this (?:content|article|page|post|information) (?:helpful|useful)\??.*"
-    r"|rate this (?:article|post|page|issue).*|how was this (?:issue|article)\??|tags|topics)",
+    r"|rate this (?:article|post|page|issue).*|how was this (?:issue|article)\??"
+    r"|(?:enjoyed|liked) this (?:piece|article|story|post)\?.*|follow us(?: on .{1,30})?"
+    r"|republish this (?:article|story|post)|manage (?:cookie )?consent|cookie (?:settings|preferences))",
     re.IGNORECASE,
 )
-MAX_HEADING_WORDS = 8
+MAX_HEADING_WORDS = 12
 TAIL_AFTER_SHARE = 0.5
 
 # A run of paragraphs repeated verbatim is dropped when it is at least this long (shorter repeats are

@@ -211,6 +211,7 @@ def test_a_dateline_alone_dates_a_page_without_metadata():
         ("Sign up for our daily newsletter!", True),
         ("Copyright 2019 Harbour News. All rights reserved.", True),
         ("Tags: energy, tides", True),
+        ("Also read: Ferry fares to rise in spring", True),
         ("Read more about how tidal turbines work.", False),  # a link the article gives
         ("My newsletter has stopped growing because I never asked readers.", False),
         ("Sign up for a library card to borrow the e-books.", False),
@@ -263,7 +264,16 @@ def test_cookie_notices_are_furniture_at_any_length():
 def test_tail_is_cut_at_an_after_the_article_heading():
     article = _prose("budget", 6)
     related = ["Paragraph about another story the site would like you to read next, with a teaser."] * 2
-    for heading in ("Related stories", "You may also like:", "About the author", "Was this article helpful?"):
+    headings = (
+        "Related stories",
+        "You may also like:",
+        "About the author",
+        "Was this article helpful?",
+        "Enjoyed this piece? Help us keep publishing.",
+        "Republish this article",
+        "Manage consent",
+    )
+    for heading in headings:
         assert cut_tail([*article, heading, *related]) == article
 
 
