@@ -443,6 +443,13 @@ def _keep(lines: Sequence[Line], start: int, end: int) -> list[int]:
         if (prev_same or next_same) and not _is_good(line):
             # a caption printed twice (image alt text and figcaption)
             continue
+        folded = line.text.casefold()
+        if (
+            line.words >= 3
+            and not _is_good(line)
+            and any(lines[k].text.casefold() == folded for k in kept if i - 4 <= k < i - 1)
+        ):
+            continue  # a card printed twice a line or two apart (its heading over the picture and the text)
         seen.add(key)
         kept.append(i)
     return kept

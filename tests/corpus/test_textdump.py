@@ -268,3 +268,12 @@ def test_a_headline_under_a_promotion_is_found_by_its_byline() -> None:
     article = parse_textdump(dump, "willows.txt")
     assert article.title == "Willows Planted Along the East Bank of the River"
     assert article.byline == "Mara Quill"
+
+
+def test_a_card_heading_printed_twice_is_kept_once() -> None:
+    card = ["The Willow Walk Trail Guide", "Twelve stops along the east bank", "The Willow Walk Trail Guide"]
+    dump = "\n".join(["Willows planted along the east bank", _PARAGRAPHS[0], *card, *_PARAGRAPHS[1:]])
+    article = parse_textdump(dump, "willows.txt")
+    assert article.text.count("The Willow Walk Trail Guide") == 1
+    assert "Twelve stops along the east bank" in article.text
+    assert _PARAGRAPHS[2] in article.text
