@@ -7,6 +7,8 @@ Then, rules meant for any site:
   tag lists, copyright lines), and cookie notices;
 - the text is cut at a heading that opens what follows an article ("Related stories", "You may also like",
   "About the author", "Was this article helpful?", "Follow us") once at least half the words have gone by;
+- the text is cut where a closing run of teaser links starts (paragraphs that are each the whole text of a
+  link to another page, on to the end);
 - a run of paragraphs repeated verbatim (a page that holds its article twice) is kept once;
 - when the page's JSON-LD states an `articleBody` and our text holds less than 60% of its words, trafilatura
   took the wrong block and the publisher's own statement of the text is taken instead.
@@ -66,6 +68,10 @@ _TAIL_HEADING = re.compile(
 )
 MAX_HEADING_WORDS = 12
 TAIL_AFTER_SHARE = 0.5
+# A closing run of teaser links (related-story cards without a heading we know): see `cut_link_tail`.
+MIN_TAIL_LINKS = 3
+LINK_TAIL_SHARE = 0.7
+_LIST_ITEM = re.compile(r"[-–•*] ")
 
 # A run of paragraphs repeated verbatim is dropped when it is at least this long (shorter repeats are
 # usually meant: a recipe's or a training plan's lines).
@@ -93,7 +99,7 @@ def body_text(html: str, url: str | None, page: Page) -> tuple[str, dict[str, An
     recall_text = (getattr(recall, "text", None) or "") if recall is not None else ""
     if _words(body) < RECALL_RATIO * _words(recall_text):
         body = recall_text
-    blocks = drop_repeated_runs(cut_tail(_clean_lines(body)))
+    blocks = drop_repeated_runs(cut_link_tail(cut_tail(_clean_lines(body)), _link_texts(html)))
     stated = _stated_body(page)
     if stated and _covered(blocks, stated) < COVER_SHARE:
         blocks = _clean_lines(stated)
@@ -131,10 +137,50 @@ def cut_tail(blocks: list[str]) -> list[str]:
     return blocks
 
 
+def cut_link_tail(blocks: list[str], link_texts: set[str]) -> list[str]:
+    """The blocks before a closing run of teaser links: from a block, past half the words, that is the
+    whole text of a link on the page, on to the end, at least MIN_TAIL_LINKS such blocks and they (with
+    short labels: dates, section names) make up LINK_TAIL_SHARE of the blocks; a short heading just before
+    goes too. The article's own bulleted link lists ("- ...") do not count."""
+    is_link = [_words(b) >= 3 and not _LIST_ITEM.match(b) and _key(b) in link_texts for b in blocks]
+    fits = [link or _words(b) <= 3 for link, b in zip(is_link, blocks, strict=True)]
+    total = sum(_words(b) for b in blocks)
+    seen = 0
+    for i, block in enumerate(blocks):
+        if (
+            is_link[i]
+            and seen >= TAIL_AFTER_SHARE * total
+            and sum(is_link[i:]) >= MIN_TAIL_LINKS
+            and sum(fits[i:]) >= LINK_TAIL_SHARE * (len(blocks) - i)
+        ):
+            start = i - 1 if i and _words(blocks[i - 1]) <= MAX_HEADING_WORDS else i
+            return blocks[:start]
+        seen += _words(block)
+    return blocks
+
+
+def _link_texts(html: str) -> set[str]:
+    """The texts of the page's links to other pages (same-page anchors, a table of contents, left out)."""
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    try:
+        tree = lxml_html.fromstring(html)
+    except (etree.LxmlError, ValueError):
+        return set()
+    return {
+        _key(a.text_content()) for a in tree.iter("a") if a.get("href") and "#" not in (a.get("href") or "#")
+    }
+
+
+def _key(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower()))
+
+
 def drop_repeated_runs(blocks: list[str]) -> list[str]:
     """The blocks without any run of them that repeats, in order, a run seen earlier (a page that holds
     its article twice, for two layouts), when the run is long enough to be no accident."""
-    keys = [" ".join(_WORD.findall(b.lower())) for b in blocks]
+    keys = [_key(b) for b in blocks]
     first: dict[str, int] = {}
     for i, key in enumerate(keys):
         first.setdefault(key, i)

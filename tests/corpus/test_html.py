@@ -9,7 +9,7 @@ import pytest
 
 from corpus.errors import NoArticleFound
 from corpus.html import parse_html
-from corpus.html_body import cut_tail, drop_repeated_runs, is_boilerplate
+from corpus.html_body import cut_link_tail, cut_tail, drop_repeated_runs, is_boilerplate
 from corpus.html_dates import choose_dates
 from corpus.html_page import Page
 from corpus.html_title import choose_title, clean_title, site_names, strip_site_name
@@ -317,3 +317,29 @@ def test_a_short_stated_body_is_a_teaser_and_changes_nothing():
     teaser = ["The council met."]
     article = parse_html(_ld_page(full, teaser), "x")
     assert article.text.split("\n\n") == full
+
+
+def test_a_closing_run_of_teaser_links_is_cut():
+    article = _prose("harbour wall", 6)
+    teasers = [
+        "Ferry fares to rise in spring",
+        "Nov 3, 2025",
+        "New lighthouse keeper named",
+        "Storm closes the pier",
+    ]
+    links = {"ferry fares to rise in spring", "new lighthouse keeper named", "storm closes the pier"}
+    assert cut_link_tail([*article, "Elsewhere", *teasers], links) == article
+    # the same titles that are not links, or are the article's own bulleted list, stay
+    assert cut_link_tail([*article, *teasers], set()) == [*article, *teasers]
+    bullets = [f"- {t}" for t in teasers]
+    assert cut_link_tail([*article, *bullets], links) == [*article, *bullets]
+
+
+def test_links_within_the_page_are_not_teasers():
+    from corpus.html_body import _link_texts
+
+    html = (
+        "<html><body><a href='#costs'>What the wall will cost</a>"
+        "<a href='/news/ferry-fares'>Ferry fares to rise in spring</a><a>No target</a></body></html>"
+    )
+    assert _link_texts(html) == {"ferry fares to rise in spring"}
