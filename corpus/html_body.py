@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import accumulate
 from typing import Any
 
 from corpus.html_page import Page, squash
@@ -142,20 +143,27 @@ def cut_link_tail(blocks: list[str], link_texts: set[str]) -> list[str]:
     whole text of a link on the page, on to the end, at least MIN_TAIL_LINKS such blocks and they (with
     short labels: dates, section names) make up LINK_TAIL_SHARE of the blocks; a short heading just before
     goes too. The article's own bulleted link lists ("- ...") do not count."""
-    is_link = [_words(b) >= 3 and not _LIST_ITEM.match(b) and _key(b) in link_texts for b in blocks]
-    fits = [link or _words(b) <= 3 for link, b in zip(is_link, blocks, strict=True)]
-    total = sum(_words(b) for b in blocks)
+    words = [_words(b) for b in blocks]
+    is_link = [
+        n >= 3 and not _LIST_ITEM.match(b) and _key(b) in link_texts
+        for n, b in zip(words, blocks, strict=True)
+    ]
+    fits = [link or n <= 3 for link, n in zip(is_link, words, strict=True)]
+    # counts from block i to the end
+    links_after = list(accumulate(reversed(is_link)))[::-1]
+    fits_after = list(accumulate(reversed(fits)))[::-1]
+    total = sum(words)
     seen = 0
-    for i, block in enumerate(blocks):
+    for i in range(len(blocks)):
         if (
             is_link[i]
             and seen >= TAIL_AFTER_SHARE * total
-            and sum(is_link[i:]) >= MIN_TAIL_LINKS
-            and sum(fits[i:]) >= LINK_TAIL_SHARE * (len(blocks) - i)
+            and links_after[i] >= MIN_TAIL_LINKS
+            and fits_after[i] >= LINK_TAIL_SHARE * (len(blocks) - i)
         ):
-            start = i - 1 if i and _words(blocks[i - 1]) <= MAX_HEADING_WORDS else i
+            start = i - 1 if i and words[i - 1] <= MAX_HEADING_WORDS else i
             return blocks[:start]
-        seen += _words(block)
+        seen += words[i]
     return blocks
 
 
