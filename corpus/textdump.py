@@ -255,14 +255,21 @@ def _is_figure(line: Line) -> bool:
     return not _LETTERS.search(line.text) and any(c.isdigit() for c in line.text)
 
 
+def _is_cell(line: Line) -> bool:
+    """A bare number in a table ("46", "31.5"): recurring across the batch says nothing about it."""
+    return line.reason is None and _is_figure(line)
+
+
 def _tables(scores: list[float], lines: Sequence[Line]) -> list[float]:
     """A data table flattened into lines (a label cell, a figure, a label, a figure...) is neither text
-    nor menu: in a run of 8+ short lines of which a third or more are figures, the labels score 0 too."""
+    nor menu: in a run of 8+ short lines of which a third or more are figures, the labels score 0 too.
+    A bare number counts as a cell even when the batch marks it as a template line (ranks 1, 2, 3 recur
+    on every page of a batch)."""
     out = list(scores)
     i = 0
     while i < len(lines):
         j = i
-        while j < len(lines) and _W["bad"] < scores[j] <= 0 and lines[j].words <= 10:
+        while j < len(lines) and lines[j].words <= 10 and (_W["bad"] < scores[j] <= 0 or _is_cell(lines[j])):
             j += 1
         figures = sum(1 for k in range(i, j) if _is_figure(lines[k]))
         if j - i >= 8 and figures >= (j - i) / 3:

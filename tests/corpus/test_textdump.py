@@ -277,3 +277,16 @@ def test_a_card_heading_printed_twice_is_kept_once() -> None:
     assert article.text.count("The Willow Walk Trail Guide") == 1
     assert "Twelve stops along the east bank" in article.text
     assert _PARAGRAPHS[2] in article.text
+
+
+def test_a_ranking_table_whose_numbers_recur_across_the_batch_does_not_split_the_article() -> None:
+    towns = ["Exampleton", "Sampleford", "Testbury", "Mockhaven", "Dummyport", "Fakeley", "Stubwick"]
+    table = []
+    for rank, town in enumerate(towns, start=1):
+        table += [str(rank), town, f"{90 - 7 * rank}.5"]
+    dump = "\n".join(["Greenest towns of the county", _PARAGRAPHS[0], *table, *_PARAGRAPHS[1:]])
+    # every page of the batch has numbered lists, so the bare ranks are "template" lines of the batch
+    others = ["\n".join(["Other page", *map(str, range(1, 8)), _MORE_PARAGRAPHS[n]]) for n in range(3)]
+    article = parse_textdump(dump, "towns.txt", learn_batch([dump, *others]))
+    assert _PARAGRAPHS[0] in article.text and _PARAGRAPHS[2] in article.text
+    assert "Stubwick" in article.text
