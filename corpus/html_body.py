@@ -57,7 +57,7 @@ _COOKIE_NOTICE = re.compile(r"(?:we|this (?:web)?site) uses? cookies\b", re.IGNO
 _TAIL_HEADING = re.compile(
     r"(?:related(?: content| articles?| posts?| stories| reading| links)?"
     r"|you (?:may|might|will|'ll) also (?:like|love|enjoy)|(?:read|see|watch) (?:this )?next|up next"
-    r"|what to read next|more (?:from|on|in|about) .{1,40}|more (?:stories|articles|news|posts|reading)"
+    r"|what to read next|more from .{1,40}|more (?:stories|articles|news|posts|reading)(?: from .{1,40})?"
     r"|recommended(?: for you| reading| stories| articles| posts)?|explore more"
     r"|(?:most )?popular (?:posts|stories|articles)|trending(?: now| stories)?|keep reading"
     r"|about the authors?|(?:written|reviewed|edited) by:?.{0,40}|author bio|meet the author"

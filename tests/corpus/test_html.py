@@ -279,7 +279,10 @@ def test_tail_is_cut_at_an_after_the_article_heading():
 
 def test_a_heading_early_in_the_text_does_not_cut_it():
     article = _prose("budget", 6)
-    blocks = [article[0], "More on the budget", *article[1:]]
+    blocks = [article[0], "Related stories", *article[1:]]
+    assert cut_tail(blocks) == blocks
+    # a subheading of the article itself, late in it, is not taken for one
+    blocks = [*article[:5], "More on the budget", article[5]]
     assert cut_tail(blocks) == blocks
     long_heading = "Related stories are what the council wants residents to tell each other about"
     assert cut_tail([*article, long_heading]) == [*article, long_heading]
