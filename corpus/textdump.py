@@ -23,9 +23,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from corpus.boilerplate import BatchStats, Line, boilerplate_reason, describe, is_tail_marker, line_key
+from corpus.dates import find_datetimes
 from corpus.errors import NoArticleFound
 from corpus.ids import article_id
-from corpus.metadata import read_metadata
+from corpus.metadata import byline_of, read_metadata
 from corpus.models import Article
 
 __all__ = ["BatchStats", "learn_batch", "parse_textdump"]
@@ -300,12 +301,15 @@ _STRONG_TAIL = re.compile(
 
 def _inset(lines: Sequence[Line], scores: Sequence[float], i: int, end: int, before: float) -> range | None:
     """The lines of a "You may also like" box set into the article at marker `i`: a few short teaser
-    lines (headlines, section names), after which the article's own paragraphs resume (3+ lines of
-    running text before the next marker). None when the marker opens what follows the article."""
+    lines (headlines, section names; no byline, no date), after which the article's own paragraphs
+    resume (3+ lines of running text before the next marker). None when the marker opens what follows
+    the article, such as the next story of an endless page."""
     j = i + 1
     while j < end and j - i <= _INSET_LINES and not _is_good(lines[j]):
         if is_tail_marker(lines[j].text) or lines[j].words > 20:
             return None
+        if byline_of(lines[j].text) or find_datetimes(lines[j].text):
+            return None  # a byline or a date: the next story's head, not a box of teasers
         j += 1
     if j >= end or j - i > _INSET_LINES or j == i + 1:
         return None

@@ -290,3 +290,25 @@ def test_a_ranking_table_whose_numbers_recur_across_the_batch_does_not_split_the
     article = parse_textdump(dump, "towns.txt", learn_batch([dump, *others]))
     assert _PARAGRAPHS[0] in article.text and _PARAGRAPHS[2] in article.text
     assert "Stubwick" in article.text
+
+
+def test_the_next_story_after_a_teaser_box_is_not_taken_for_the_article() -> None:
+    next_story = [
+        "Related",
+        "Otters return to the river",
+        "Ten walks along the water",
+        "Mill to become a museum, council says",
+        "By Jane Roe",
+        "March 6, 2024",
+        "The old mill of Exampleton will become a museum of the river, the council said on Wednesday, after "
+        "a decade in which the building stood empty and its roof slowly fell into the water below.",
+        "The museum will tell the story of the mill and of the families who worked in it, and a room will "
+        "be given to the floods that closed it, the council's head of culture told reporters on the quay.",
+        "Work will begin in the autumn if the lottery grant is approved, and the museum could open its "
+        "doors in two years, in time for the three hundredth anniversary of the mill's first stone.",
+        "Related Topics",
+    ]
+    dump = "\n".join(["Willows planted along the east bank", *_PARAGRAPHS, *_MORE_PARAGRAPHS, *next_story])
+    article = parse_textdump(dump, "willows.txt")
+    assert article.text.count("\n\n") == 5
+    assert "museum" not in article.text
