@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from functools import lru_cache
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -73,10 +74,16 @@ class Metadata:
 
 def _is_date_line(line: Line) -> bool:
     """Mostly a date: what is left without the date is a label or a name, not text."""
-    found = find_datetimes(line.text)
+    return _is_date_text(line.text)
+
+
+@lru_cache(maxsize=4096)
+def _is_date_text(text: str) -> bool:
+    # the title features ask this of the same few lines around each candidate, again and again
+    found = find_datetimes(text)
     if not found:
         return False
-    rest = line.text
+    rest = text
     for f in reversed(found):
         rest = rest[: f.start] + rest[f.end :]
     return len(re.findall(r"\w+", rest)) <= 8

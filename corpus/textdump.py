@@ -458,7 +458,7 @@ def _keep(lines: Sequence[Line], start: int, end: int) -> list[int]:
         if (
             line.words >= 3
             and not _is_good(line)
-            and any(lines[k].text.casefold() == folded for k in kept if i - 4 <= k < i - 1)
+            and any(lines[k].text.casefold() == folded for k in kept[-4:] if i - 4 <= k < i - 1)
         ):
             continue  # a card printed twice a line or two apart (its heading over the picture and the text)
         seen.add(key)
