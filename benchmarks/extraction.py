@@ -393,6 +393,27 @@ def html_detail_records(
         yield record
 
 
+def html_rows(
+    name: str,
+    pages: Sequence[Page],
+    workers: int,
+    with_metadata: bool,
+    have_reader: bool,
+    rows: list[Row],
+    records: list[dict[str, Any]],
+) -> None:
+    """trafilatura's row and ours for one corpus of HTML pages, appended to `rows`; the per-page records
+    of ours, trafilatura's beside them, appended to `records`."""
+    baseline, seconds = run_html("trafilatura", pages, workers)
+    rows.append(score(name, "trafilatura bare_extraction", pages, baseline, seconds, with_metadata))
+    if not have_reader:
+        rows.append(Row(name, "ours: parse_html", len(pages), note="not available"))
+        return
+    ours, seconds = run_html("ours", pages, workers)
+    rows.append(score(name, "ours: parse_html", pages, ours, seconds, with_metadata))
+    records.extend(html_detail_records(name, pages, ours, baseline))
+
+
 @click.command()
 @click.option(
     "--eval-dir",
@@ -468,28 +489,12 @@ def main(
         else:
             rows.append(Row(name, "ours: parse_textdump", len(pages), note="not available"))
     if wcxb_dir.is_dir() and not skip_html:
-        name = "wcxb-dev HTML"
-        baseline, seconds = run_html("trafilatura", pages, workers)
-        rows.append(score(name, "trafilatura bare_extraction", pages, baseline, seconds, True))
-        if have_html_reader:
-            ours, seconds = run_html("ours", pages, workers)
-            rows.append(score(name, "ours: parse_html", pages, ours, seconds, True))
-            html_records.extend(html_detail_records(name, pages, ours, baseline))
-        else:
-            rows.append(Row(name, "ours: parse_html", len(pages), note="not available"))
+        html_rows("wcxb-dev HTML", pages, workers, True, have_html_reader, rows, html_records)
 
     if hub_dir.is_dir():
         pages = load_scrapinghub(hub_dir, limit)
         if not skip_html:
-            name = "scrapinghub HTML"
-            baseline, seconds = run_html("trafilatura", pages, workers)
-            rows.append(score(name, "trafilatura bare_extraction", pages, baseline, seconds, False))
-            if have_html_reader:
-                ours, seconds = run_html("ours", pages, workers)
-                rows.append(score(name, "ours: parse_html", pages, ours, seconds, False))
-                html_records.extend(html_detail_records(name, pages, ours, baseline))
-            else:
-                rows.append(Row(name, "ours: parse_html", len(pages), note="not available"))
+            html_rows("scrapinghub HTML", pages, workers, False, have_html_reader, rows, html_records)
         maker = eval_textdump_module(eval_dir) if not skip_dumps else None
         if maker is not None:
             name = "scrapinghub dumps (made by eval/textdump.py)"

@@ -100,7 +100,9 @@ def body_text(html: str, url: str | None, page: Page) -> tuple[str, dict[str, An
     recall_text = (getattr(recall, "text", None) or "") if recall is not None else ""
     if _words(body) < RECALL_RATIO * _words(recall_text):
         body = recall_text
-    blocks = drop_repeated_runs(cut_link_tail(cut_tail(_clean_lines(body)), _link_texts(html)))
+    blocks = drop_repeated_runs(
+        cut_link_tail(cut_tail(_clean_lines(body)), {_key(t) for t in page.link_texts})
+    )
     stated = _stated_body(page)
     if stated and _covered(blocks, stated) < COVER_SHARE:
         blocks = _clean_lines(stated)
@@ -165,20 +167,6 @@ def cut_link_tail(blocks: list[str], link_texts: set[str]) -> list[str]:
             return blocks[:start]
         seen += words[i]
     return blocks
-
-
-def _link_texts(html: str) -> set[str]:
-    """The texts of the page's links to other pages (same-page anchors, a table of contents, left out)."""
-    from lxml import etree
-    from lxml import html as lxml_html
-
-    try:
-        tree = lxml_html.fromstring(html)
-    except (etree.LxmlError, ValueError):
-        return set()
-    return {
-        _key(a.text_content()) for a in tree.iter("a") if a.get("href") and "#" not in (a.get("href") or "#")
-    }
 
 
 def _key(text: str) -> str:

@@ -41,6 +41,8 @@ class Page:
         self.canonical: str | None = None
         self.times: list[str] = []
         self.lines: list[str] = []
+        # The texts of the links to other pages (same-page anchors, a table of contents, left out).
+        self.link_texts: list[str] = []
         try:
             tree = lxml_html.fromstring(html)
         except (ValueError, TypeError, SyntaxError):
@@ -63,7 +65,10 @@ class Page:
             self.canonical = link.get("href")
             break
         self.times = [t.get("datetime") for t in tree.xpath("//time[@datetime]")][:20]
-        self.lines = visible_lines(tree)
+        self.link_texts = [
+            a.text_content() for a in tree.iter("a") if a.get("href") and "#" not in (a.get("href") or "#")
+        ]
+        self.lines = visible_lines(tree)  # last: it changes the tree
 
     def ld_values(self, key: str, types: tuple[str, ...] | None = None) -> Iterator[Any]:
         for obj in self.ld:

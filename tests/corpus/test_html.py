@@ -339,10 +339,10 @@ def test_a_closing_run_of_teaser_links_is_cut():
 
 
 def test_links_within_the_page_are_not_teasers():
-    from corpus.html_body import _link_texts
+    from corpus.html_page import Page
 
     html = (
         "<html><body><a href='#costs'>What the wall will cost</a>"
         "<a href='/news/ferry-fares'>Ferry fares to rise in spring</a><a>No target</a></body></html>"
     )
-    assert _link_texts(html) == {"ferry fares to rise in spring"}
+    assert Page(html).link_texts == ["Ferry fares to rise in spring"]
