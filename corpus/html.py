@@ -3,7 +3,7 @@
 Body (`corpus/html_body.py`): trafilatura's `bare_extraction` blocks as paragraphs, then our clean-up of the
 furniture it lets through; the headline dropped when it opens the body.
 Measured on wcxb-dev-articles (710 pages): mean word-F1 0.951 (trafilatura alone 0.936); scrapinghub (181
-pages, never tuned on) word-F1 0.962 (0.956). Title exact 0.859 (0.511), published day 0.881 of 587 dated
+pages, never tuned on) word-F1 0.962 (0.956). Title exact 0.880 (0.511), published day 0.901 of 587 dated
 pages (0.848) on wcxb-dev.
 
 Metadata, where trafilatura alone is weakest (see `benchmarks/extraction.py` for the figures): the title
