@@ -34,6 +34,10 @@ __all__ = ["BatchStats", "learn_batch", "parse_textdump"]
 # The scraper's header line: " date 2021-10-31  Back To Top" (the rest of the line is page text).
 _HEADER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\b\s*(.*)$")
 _URL_LINE = re.compile(r"^\s*(?:url|source|link)\s*[:=]\s*(https?://\S+)\s*$|^\s*(https?://\S+)\s*$", re.I)
+# The page's own url is a line of the scraper's header: among the first lines of the dump. A url line
+# further down is a link the page prints (a "follow us" group in the footer, a source it cites): taken as
+# the page's url it cited the wrong page, and made every article of a site with that footer one article.
+URL_HEAD_LINES = 3
 
 
 def learn_batch(texts: Sequence[str]) -> BatchStats:
@@ -144,7 +148,7 @@ def _prepare(text: str, stats: BatchStats | None) -> _Dump:
             line = m.group(2).strip()
             if not line:
                 continue
-        if url is None and (m := _URL_LINE.match(line)):
+        if url is None and len(physical) < URL_HEAD_LINES and (m := _URL_LINE.match(line)):
             url = m.group(1) or m.group(2)
         physical.append((i, line, blank))
         blank = False

@@ -186,3 +186,22 @@ def test_text_dumps_are_learned_as_a_batch_then_parsed(tmp_path):
     for article, body in zip(batch.articles, bodies, strict=True):
         assert body.split(". ")[0] in article.text
         assert "Privacy policy" not in article.text
+
+
+def test_articles_of_one_site_with_a_link_in_their_footer_stay_apart(tmp_path):
+    # The footer prints a link as a line of its own; read as each page's url, it made them all one article.
+    footer = "Follow us\nhttps://social.example/groups/exampleton-gazette\n© The Exampleton Gazette"
+    stories = {
+        "bridge.txt": "The council of Exampleton voted on Tuesday to repair the old stone bridge over the "
+        "river before winter, after engineers found cracks in two of its five arches last month.",
+        "choir.txt": "The Exampleton choir will sing at the harvest festival again this year, its director "
+        "said, after a long absence caused by the renovation of the town hall and its famous organ.",
+    }
+    for name, body in stories.items():
+        (tmp_path / name).write_text(
+            f"Home\nNews\nA headline for {name}\n{body}\n{footer}\n", encoding="utf-8"
+        )
+    batch = read_paths([tmp_path])
+    assert sorted(Path(a.source).name for a in batch.articles) == ["bridge.txt", "choir.txt"]
+    assert batch.duplicates == ()
+    assert all(a.url is None for a in batch.articles)

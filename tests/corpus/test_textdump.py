@@ -312,3 +312,15 @@ def test_the_next_story_after_a_teaser_box_is_not_taken_for_the_article() -> Non
     article = parse_textdump(dump, "willows.txt")
     assert article.text.count("\n\n") == 5
     assert "museum" not in article.text
+
+
+def test_the_url_is_read_from_the_dump_head_only() -> None:
+    story = "\n".join(["Willows Planted Along the East Bank of the River", *_PARAGRAPHS])
+    head = parse_textdump(f" date 2024-03-05\nURL: https://river.example/willows\n{story}\n", "a.txt")
+    assert head.url == "https://river.example/willows"
+    bare = parse_textdump(f"https://river.example/willows\n{story}\n", "b.txt")
+    assert bare.url == "https://river.example/willows"
+    # a link the page prints further down (its footer's "join our group") is not the page's url
+    footer = "Follow us\nhttps://social.example/groups/river-trust\nCopyright River Trust"
+    printed = parse_textdump(f"Home\nNews\nNature\n{story}\n{footer}\n", "c.txt")
+    assert printed.url is None
