@@ -9,6 +9,7 @@ import click
 
 BENCHMARKS: dict[str, str] = {
     "extraction": "benchmarks.extraction:main",
+    "dedup": "benchmarks.dedup:main",
     "retrieval": "benchmarks.retrieval:main",
     "answers": "benchmarks.answers:main",
     "indexing": "benchmarks.indexing:main",

@@ -10,7 +10,8 @@ Metadata, where trafilatura alone is weakest (see `benchmarks/extraction.py` for
 in `corpus/html_title.py`, the dates in `corpus/html_dates.py`, and here:
 - publisher: og:site_name, else the JSON-LD publisher, else application-name;
 - byline: JSON-LD author names, else trafilatura's author; section: `article:section` or JSON-LD
-  `articleSection`; url: the url given, else the canonical link or og:url.
+  `articleSection`; url: the url given, else the canonical link or og:url that names an article (not the
+  site's home page, not a relative link with nothing to resolve it against).
 
 Not handled: pages whose text is put in by JavaScript after loading (there is nothing to extract), paywall
 teasers (the teaser is taken as the article, unless the page's JSON-LD states the whole text), and several
@@ -20,6 +21,7 @@ articles on one page (the main one is taken).
 from __future__ import annotations
 
 import re
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
@@ -28,7 +30,7 @@ from corpus.html_body import body_text
 from corpus.html_dates import choose_dates
 from corpus.html_page import ARTICLE_TYPES, Page, dropped_lines, fold, ld_names, squash
 from corpus.html_title import choose_title, site_names
-from corpus.ids import article_id
+from corpus.ids import article_id, identifies_article
 from corpus.models import Article
 
 # A body shorter than this many word characters is not an article (a 404 page, a bare menu...).
@@ -45,6 +47,16 @@ def _drop_leading_title(text: str, title: str | None, headlines: list[str]) -> s
     if fold(first) in forms and rest:
         return rest
     return text
+
+
+def _declared_url(page: Page) -> str | None:
+    """The page's canonical link, else its og:url, the first that identifies an article (a relative one
+    resolved against the other); None when neither does: a home page, a relative link with nothing to
+    resolve it against, or text that is no url would be a wrong link in a citation."""
+    links = [u.strip() for u in (page.canonical, page.meta.get("og:url")) if u and u.strip()]
+    base = next((u for u in links if urlsplit(u).scheme in ("http", "https")), None)
+    resolved = [urljoin(base, u) if base and not urlsplit(u).scheme else u for u in links]
+    return next((u for u in resolved if identifies_article(u)), None)
 
 
 def parse_html(html: str, source: str, url: str | None = None) -> Article:
@@ -69,7 +81,7 @@ def parse_html(html: str, source: str, url: str | None = None) -> Article:
     section = page.meta.get("article:section") or next(
         (s for s in page.ld_values("articleSection") if isinstance(s, str)), None
     )
-    page_url = url or page.canonical or page.meta.get("og:url")
+    page_url = url or _declared_url(page)
     return Article(
         id=article_id(page_url, text),
         source=source,

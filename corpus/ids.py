@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from typing import TypeGuard
 from urllib.parse import urlsplit, urlunsplit
 
 
@@ -27,14 +28,32 @@ def normalise_url(url: str) -> str:
     )
 
 
+# A host name with a dot and a top-level label that has a letter (Unicode names too), an IPv4 address or
+# localhost; a port may follow.
+_HOST = re.compile(r"(?:(?:[\w-]+\.)+[^\W\d_][\w-]*|(?:\d{1,3}\.){3}\d{1,3}|localhost)(?::\d+)?")
+
+
+def identifies_article(url: str | None) -> TypeGuard[str]:
+    """Whether `url` can stand for one article: an absolute http(s) url with a real host name and a path
+    or query beyond the site's root. A page whose canonical link is its site's home page, a relative or
+    mangled link, are not an article's identity: taken as one they gave every article of such a site the
+    same id, and all but one were dropped as duplicates."""
+    if not url:
+        return False
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in ("http", "https") or not _HOST.fullmatch(parts.netloc.lower()):
+        return False
+    return parts.path.strip("/") != "" or parts.query != ""
+
+
 def _digest(kind: str, value: str) -> str:
     return hashlib.sha256(f"{kind}\0{value}".encode()).hexdigest()[:16]
 
 
 def article_id(url: str | None, text: str) -> str:
-    """16 hex digits: from the normalised url when there is one (an edited article keeps its id),
-    else from the normalised body text."""
-    if url and url.strip():
+    """16 hex digits: from the normalised url when it identifies the article (an edited article keeps its
+    id; see `identifies_article`), else from the normalised body text."""
+    if url and identifies_article(url):
         return _digest("url", normalise_url(url))
     return _digest("text", normalise_text(text))
 

@@ -86,6 +86,16 @@ def _reason(exc: BaseException) -> str:
 
 def read(paths: Sequence[str | Path]) -> ReadResult:
     """Read every path as one batch; see the module docstring."""
+    articles, skipped, warnings = read_articles(paths)
+    unique, duplicates = dedup(articles)
+    batch = CorpusBatch(articles=tuple(unique), skipped=tuple(skipped), duplicates=tuple(duplicates))
+    return ReadResult(batch=batch, warnings=tuple(warnings))
+
+
+def read_articles(
+    paths: Sequence[str | Path],
+) -> tuple[list[Article], list[SkippedFile], list[SkippedFile]]:
+    """Every article of every path, in file order, before dedup; the files skipped; the warnings."""
     from corpus.html import parse_html
     from corpus.jsonl import read_jsonl
     from corpus.textdump import learn_batch, parse_textdump
@@ -135,9 +145,7 @@ def read(paths: Sequence[str | Path]) -> ReadResult:
                 )
 
     articles.sort(key=lambda item: item[0])  # stable: JSONL lines stay in line order
-    unique, duplicates = dedup([article for _, article in articles])
-    batch = CorpusBatch(articles=tuple(unique), skipped=tuple(skipped), duplicates=tuple(duplicates))
-    return ReadResult(batch=batch, warnings=tuple(warnings))
+    return [article for _, article in articles], skipped, warnings
 
 
 def read_paths(paths: Sequence[str | Path]) -> CorpusBatch:

@@ -127,3 +127,57 @@ def test_a_wire_copy_from_another_outlet_lends_nothing():
     (kept,), _ = dedup([ours, theirs, unknown])
     assert kept.source == "a.txt" and kept.url is None  # another publisher's link would mis-cite
     assert {"https://herald.example/p", "https://unknown.example/p"} <= set(kept.also_sources)
+
+
+def test_articles_whose_url_is_their_site_home_page_stay_apart():
+    # A site that gives every page its home page as canonical link: the url says nothing of the article.
+    other = (
+        "The harbour master said on Friday that the new tide gauge had recorded the highest water in forty "
+        "years during the storm that closed the quay, and that the sea wall had held."
+    )
+    a = make("a.html", url="https://courier.example/")
+    b = make("b.html", text=other, url="https://www.courier.example")
+    unique, notes = dedup([a, b])
+    assert len(unique) == 2 and notes == []
+    assert a.id != b.id  # the ids come from the texts, not from the shared url
+
+
+_MORE = [
+    "The first phase covers the northern half of the yard, where the market hall will stand, and the "
+    "council expects to open it to the public in the summer after next if the weather allows.",
+    "A second phase will add the playing fields and the cycle path, once the old rail sidings have been "
+    "lifted and the ground beneath them tested for oil and other traces of the freight trains.",
+    "Local schools have asked for a share of the fields on weekday mornings, and the council said it would "
+    "set out a booking scheme for clubs and schools before the end of the year.",
+]
+
+
+def test_a_copy_with_a_paragraph_more_is_the_same_article():
+    # One outlet's page let a sign-off and a related-stories line through: Jaccard drops under 0.9, yet
+    # the whole of the other copy is in it.
+    story = " ".join([BODY, *_MORE])
+    extra = story + (
+        " Photo: the old freight yard seen from the river promenade, by our staff photographer. Reporting by "
+        "the Example Wire desk in Exampleton. Related: Council budget vote delayed to March; Bus routes to "
+        "change in the eastern districts."
+    )
+    a, b = make("outlet-a.txt", text=story), make("outlet-b.html", text=extra)
+    assert jaccard(shingles(story), shingles(extra)) < 0.9
+    unique, notes = dedup([a, b])
+    assert len(unique) == 1
+    (note,) = notes
+    assert note.kind == "near" and 0.7 <= note.similarity < 0.9
+    unique, notes = dedup([a, b], with_containment=False)  # Jaccard alone misses it
+    assert len(unique) == 2
+
+
+def test_a_brief_inside_a_round_up_and_a_much_longer_update_stay_apart():
+    brief = make("brief.txt", text=BODY)
+    round_up = make(
+        "round-up.txt", text=" ".join([BODY, *_MORE, *[m.replace("council", "board") for m in _MORE]])
+    )
+    unique, _ = dedup([brief, round_up])
+    assert len(unique) == 2  # the brief is all inside the round-up, but it is a third of it
+    update = make("update.txt", text=" ".join([BODY, *_MORE]))
+    unique, _ = dedup([brief, update])
+    assert len(unique) == 2  # the update adds more than the merge may drop: both are kept

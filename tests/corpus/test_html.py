@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -54,6 +55,34 @@ def test_body_keeps_paragraphs_and_drops_boilerplate(article):
 def test_url_given_wins_over_canonical():
     html = FIXTURE.read_text(encoding="utf-8")
     assert parse_html(html, "x", url="https://mirror.example/a").url == "https://mirror.example/a"
+
+
+@pytest.mark.parametrize(
+    ("links", "expected"),
+    [
+        # a home page as canonical: the og:url names the article
+        (
+            '<link rel="canonical" href="https://courier.example/">'
+            '<meta property="og:url" content="https://courier.example/2024/03/tides">',
+            "https://courier.example/2024/03/tides",
+        ),
+        # a relative canonical, resolved against the og:url
+        (
+            '<link rel="canonical" href="/2024/03/tides">'
+            '<meta property="og:url" content="https://courier.example/?p=12">',
+            "https://courier.example/2024/03/tides",
+        ),
+        # nothing to resolve a relative link against, a home page alone, text that is no url: no url
+        ('<link rel="canonical" href="/2024/03/tides">', None),
+        ('<link rel="canonical" href="https://courier.example">', None),
+        ('<meta property="og:url" content="What the tide brought in">', None),
+    ],
+)
+def test_the_url_is_a_link_to_the_article_or_none(links, expected):
+    html = FIXTURE.read_text(encoding="utf-8")
+    head = re.sub(r'<link rel="canonical"[^>]*>|<meta property="og:url"[^>]*>', "", html)
+    head = head.replace("</head>", links + "</head>", 1)
+    assert parse_html(head, "x").url == expected
 
 
 def test_page_without_article_raises():
