@@ -19,8 +19,10 @@
   merge can drop: the copy not kept adds under 30% of the two texts' shingles (a story updated with more
   than that is kept as a second article).
 
-Which copy is kept does not depend on input order: the earliest published (undated last), then the
-longest text, then the smallest source. The kept article lists every other source (and url) of its
+Which copy is kept does not depend on input order: the earliest day published (undated last); on the
+same day, a copy with a url that names the article (a text dump of a page and the page's HTML: the HTML,
+whose link the citation can give) before one without; then the earliest time, the longest text, the
+smallest source. The kept article lists every other source (and url) of its
 duplicates in `also_sources`. What the kept copy lacks (url, title, byline, section, publisher, updated)
 is taken from a duplicate of the same publication: the same url, or the same publisher named on both; so
 a page saved both as a text dump and as HTML keeps the HTML's link. Copies from other outlets lend
@@ -94,9 +96,13 @@ def _timestamp(when: datetime | None) -> float:
     return when.timestamp()
 
 
-def keep_order(article: Article) -> tuple[float, int, str, str]:
-    """Earliest published first, then the longest text, then the smallest source (then id, for ties)."""
-    return (_timestamp(article.published), -len(article.text), article.source, article.id)
+def keep_order(article: Article) -> tuple[float, int, float, int, str, str]:
+    """The earliest day published first (undated last, each copy's day as it states it); on the same day a
+    copy whose url names the article, so that its citation links to it; then the earliest time, the
+    longest text, the smallest source (then id, for ties)."""
+    day = float(article.published.date().toordinal()) if article.published else float("inf")
+    linked = 0 if identifies_article(article.url) else 1
+    return (day, linked, _timestamp(article.published), -len(article.text), article.source, article.id)
 
 
 def _merge_sources(kept: Article, dropped: Article) -> tuple[str, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -101,8 +102,11 @@ def test_threshold_is_checked():
 
 
 def test_a_copy_of_the_same_publication_lends_what_the_kept_one_lacks():
-    # The same page saved as a text dump (longer: kept, but no url) and as HTML (a url and a byline).
-    dump = Article(id="d", source="page.txt", text=BODY + " More.", publisher="The Harbour Gazette")
+    # The same page saved as a text dump (longer, with a section, no url) and as HTML (a url and a byline):
+    # the HTML is kept, for its link, and takes the section it lacks from the dump.
+    dump = Article(
+        id="d", source="page.txt", text=BODY + " More.", publisher="The Harbour Gazette", section="Local"
+    )
     page = Article(
         id="h",
         source="page.html",
@@ -110,23 +114,42 @@ def test_a_copy_of_the_same_publication_lends_what_the_kept_one_lacks():
         publisher="the harbour  gazette",
         url="https://gazette.example/park",
         byline="Ada Quill",
-        title="Freight yard to become a park",
     )
     (kept,), _ = dedup([dump, page])
-    assert kept.source == "page.txt" and kept.publisher == "The Harbour Gazette"  # its own values stay
-    assert (kept.url, kept.byline, kept.title) == ("https://gazette.example/park", "Ada Quill", page.title)
+    assert kept.source == "page.html" and kept.publisher == "the harbour  gazette"  # its own values stay
+    assert (kept.url, kept.byline, kept.section) == ("https://gazette.example/park", "Ada Quill", "Local")
+    assert kept.also_sources == ("page.txt",)
+    # kept without a link (it came out a day earlier), it takes the link of the same publication's copy
+    early = dataclasses.replace(dump, published=datetime(2024, 5, 1, tzinfo=UTC))
+    late = dataclasses.replace(page, published=datetime(2024, 5, 2, tzinfo=UTC))
+    (kept,), _ = dedup([late, early])
+    assert kept.source == "page.txt" and kept.url == "https://gazette.example/park"
     assert kept.also_sources == ("page.html",)  # the url is its own now, not another source
 
 
+def test_on_the_same_day_the_copy_with_a_link_is_kept():
+    dump = make("page.txt", text=BODY + " More.", published=datetime(2024, 5, 1, 0, 0))
+    page = make("page.html", url="https://gazette.example/park", published=datetime(2024, 5, 1, 18, 30))
+    for order in ([dump, page], [page, dump]):
+        (kept,), _ = dedup(order)
+        assert kept.source == "page.html"
+
+
 def test_a_wire_copy_from_another_outlet_lends_nothing():
-    ours = Article(id="a", source="a.txt", text=BODY + " More.", publisher="The Harbour Gazette")
+    ours = Article(
+        id="a", source="a.txt", text=BODY + " More.", publisher="The Harbour Gazette", section="Local"
+    )
     theirs = Article(
         id="b", source="b.html", text=BODY, publisher="Inland Herald", url="https://herald.example/p"
     )
     unknown = Article(id="c", source="c.html", text=BODY, url="https://unknown.example/p")
     (kept,), _ = dedup([ours, theirs, unknown])
-    assert kept.source == "a.txt" and kept.url is None  # another publisher's link would mis-cite
-    assert {"https://herald.example/p", "https://unknown.example/p"} <= set(kept.also_sources)
+    # a copy with a link is kept; the Gazette's section would be wrongly the Herald's
+    assert kept.source == "b.html" and kept.section is None
+    assert {"a.txt", "c.html"} <= set(kept.also_sources)
+    (kept,), _ = dedup([ours, unknown])
+    # nothing says the unknown outlet is the Gazette: it does not take the Gazette's name or section
+    assert kept.source == "c.html" and (kept.publisher, kept.section) == (None, None)
 
 
 def test_articles_whose_url_is_their_site_home_page_stay_apart():
