@@ -152,6 +152,7 @@ class Result:
     text: str
     title: str | None = None
     published: datetime | date | None = None
+    publisher: str | None = None
 
 
 def whole_dump(text: str) -> Result:
@@ -188,7 +189,7 @@ def trafilatura_html(html: str, url: str | None) -> Result:
 
 
 def _article_result(article: Any) -> Result:
-    return Result(article.text, article.title, article.published)
+    return Result(article.text, article.title, article.published, article.publisher)
 
 
 def ours_dump(text: str, source: str, stats: Any) -> Result:
@@ -339,6 +340,24 @@ def reach_note(pages: Sequence[Page], results: Sequence[Result], reach: Sequence
     )
 
 
+def _name_key(name: str | None) -> str:
+    return re.sub(r"\W", "", (name or "").casefold())
+
+
+def publisher_note(from_dumps: Sequence[Result], from_html: Sequence[Result]) -> str:
+    """How the dump reader's publisher compares with the one our HTML reader finds in the same page's
+    metadata (og:site_name, JSON-LD): there is no gold publisher, so the page's own statement stands in."""
+    pairs = [(d.publisher, h.publisher) for d, h in zip(from_dumps, from_html, strict=True) if h.publisher]
+    named = [(d, h) for d, h in pairs if d]
+    agree = sum(_name_key(d) in _name_key(h) or _name_key(h) in _name_key(d) for d, h in named)
+    return (
+        f"wcxb-dev dumps, publisher against the page's own (HTML metadata, on {len(pairs)} pages that state "
+        f"one): the same name or one inside the other on {agree}, another name on {len(named) - agree} "
+        f"(mostly the owning company: 'Hearst Magazines' for 'Prevention'), "
+        f"none on {len(pairs) - len(named)}."
+    )
+
+
 def _pct(n: int, d: int) -> str:
     return f"{100 * n / d:.1f}%" if d else "—"
 
@@ -401,17 +420,18 @@ def html_rows(
     have_reader: bool,
     rows: list[Row],
     records: list[dict[str, Any]],
-) -> None:
+) -> list[Result]:
     """trafilatura's row and ours for one corpus of HTML pages, appended to `rows`; the per-page records
-    of ours, trafilatura's beside them, appended to `records`."""
+    of ours, trafilatura's beside them, appended to `records`. Returns our results ([] without a reader)."""
     baseline, seconds = run_html("trafilatura", pages, workers)
     rows.append(score(name, "trafilatura bare_extraction", pages, baseline, seconds, with_metadata))
     if not have_reader:
         rows.append(Row(name, "ours: parse_html", len(pages), note="not available"))
-        return
+        return []
     ours, seconds = run_html("ours", pages, workers)
     rows.append(score(name, "ours: parse_html", pages, ours, seconds, with_metadata))
     records.extend(html_detail_records(name, pages, ours, baseline))
+    return ours
 
 
 @click.command()
@@ -460,6 +480,7 @@ def main(
     have_html_reader = available("corpus.html", "parse_html")
     notes: list[str] = []
     html_records: list[dict[str, Any]] = []
+    wcxb_dump_results: list[Result] = []
 
     if wcxb_dir.is_dir():
         pages = load_wcxb(wcxb_dir, limit)
@@ -476,6 +497,7 @@ def main(
             start = time.perf_counter()
             stats = learn_batch(dumps)
             results = [ours_dump(d, str(p.txt), stats) for p, d in zip(pages, dumps, strict=True)]
+            wcxb_dump_results = results
             rows.append(
                 score(name, "ours: parse_textdump", pages, results, time.perf_counter() - start, True)
             )
@@ -489,7 +511,11 @@ def main(
         else:
             rows.append(Row(name, "ours: parse_textdump", len(pages), note="not available"))
     if wcxb_dir.is_dir() and not skip_html:
-        html_rows("wcxb-dev HTML", pages, workers, True, have_html_reader, rows, html_records)
+        ours_html_results = html_rows(
+            "wcxb-dev HTML", pages, workers, True, have_html_reader, rows, html_records
+        )
+        if wcxb_dump_results and ours_html_results:
+            notes.append(publisher_note(wcxb_dump_results, ours_html_results))
 
     if hub_dir.is_dir():
         pages = load_scrapinghub(hub_dir, limit)

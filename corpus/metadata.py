@@ -346,18 +346,56 @@ def _pick_dates(
 # ---------------------------------------------------------------- publisher, section, zone
 
 
+# What follows "Copyright" on a footer line without being anyone's name: link labels ("Copyright Policy"),
+# the copyright agent, notices about other people's copyright; and photo agencies, whose mark is a
+# picture's credit, not the page's owner.
+_NOT_A_HOLDER = re.compile(
+    r"(?i)(?:all rights|reserved|policy|notice|agent|information|infringement|statement|terms|year|privacy|"
+    r"trademark|guidelines|license|menu|onwards|cookie|of |and |by |for |to |in |on |is |are |it is |i agree|"
+    r"belong|owned|holders?\b|getty|shutterstock|istock|thinkstock|depositphotos|alamy|adobe stock|"
+    r"unsplash|pexels)"
+)
+_LEADING_MARKS = re.compile(r"(?i)^(?:(?:copyrights?|©|\(c\)|(?:19|20)\d\d|by)\b[\s,.:–-]*)+")
+_TRAILING_YEARS = re.compile(r"[\s,.]*(?:(?:19|20)\d\d\s*[-–]?\s*)+$")
+
+
+def copyright_holder(text: str) -> str | None:
+    """The name after a copyright mark on a footer line ("© 2024 The Gazette of Exampleton. All rights
+    reserved." -> "The Gazette of Exampleton"; marks and years around it left out), or None when what
+    follows is a link label or a notice ("Copyright Policy", "copyright of logos belongs to ...")."""
+    for m in _COPYRIGHT_HOLDER.finditer(text):
+        name = _TRAILING_YEARS.sub("", m.group("name").strip(" .,-")).strip(" .,-")
+        name = _LEADING_MARKS.sub("", name)
+        # in lower case a name is short ("pv magazine", "moveBuddha LLC"); longer, it is the prose of a
+        # sentence about copyright ("... copyright defenses of the software")
+        prose = name[:1].islower() and len(name.split()) > 2
+        if len(name) >= 2 and not prose and not _NOT_A_HOLDER.match(name):
+            return name
+    return None
+
+
 def find_publisher(lines: Sequence[Line]) -> str | None:
-    """The publication named in the footer: "X by Y" (a title by its company) or the copyright holder."""
-    holder = None
-    for line in reversed(lines):
-        text = line.text
-        if holder is None and line.reason == "copyright" and (m := _COPYRIGHT_HOLDER.search(text)):
-            name = m.group("name").strip(" .,-")
-            if name and not re.match(r"(?i)all rights|reserved", name):
-                holder = name
+    """The publication named in the footer: the copyright holder, or "X by Y" when Y is that holder (a
+    title by its company: "The Korea Herald by Herald Corporation"). An "X by Y" line alone names no
+    publisher: "Powered by ...", "Written by ...", "Photo by ..." are far more common."""
+    holder = next(
+        (
+            name
+            for line in reversed(lines)
+            if line.reason == "copyright" and (name := copyright_holder(line.text))
+        ),
+        None,
+    )
+    if holder is None:
+        return None
     for line in reversed(lines):
         m = _X_BY_Y.match(line.text)
-        if m and (holder is None or m.group("y").strip(" .").casefold().startswith(holder.casefold()[:10])):
+        # a title has two words at least: one word before "by" is a verb ("Written", "Powered", "Send")
+        if (
+            m
+            and " " in m.group("x").strip()
+            and m.group("y").strip(" .").casefold().startswith(holder.casefold()[:10])
+        ):
             return m.group("x").strip()
     return holder
 

@@ -57,3 +57,19 @@ def test_html_details_put_trafilatura_beside_ours() -> None:
     assert record["trafilatura_f1"] < 1.0
     assert record["trafilatura_title"] == "Cats | Site"
     assert record["trafilatura_published"] is None
+
+
+def test_publisher_note_compares_the_dump_with_the_page_own_name() -> None:
+    from benchmarks.extraction import publisher_note
+
+    dumps = [Result("t", publisher="Gazette"), Result("t", publisher="Hearst"), Result("t"), Result("t")]
+    html = [
+        Result("t", publisher="The Gazette"),
+        Result("t", publisher="Prevention"),
+        Result("t", publisher="X"),
+    ]
+    html.append(Result("t"))  # states none: not counted
+    note = publisher_note(dumps, html)
+    assert "on 3 pages that state one" in note
+    assert "inside the other on 1, another name on 1" in note
+    assert "none on 1." in note

@@ -324,3 +324,32 @@ def test_the_url_is_read_from_the_dump_head_only() -> None:
     footer = "Follow us\nhttps://social.example/groups/river-trust\nCopyright River Trust"
     printed = parse_textdump(f"Home\nNews\nNature\n{story}\n{footer}\n", "c.txt")
     assert printed.url is None
+
+
+@pytest.mark.parametrize(
+    ("line", "holder"),
+    [
+        ("© 2024 The Gazette of Exampleton. All rights reserved.", "The Gazette of Exampleton"),
+        ("© Copyright 2011-2024 Riverbend Radio", "Riverbend Radio"),
+        ("Copyright © 2015 - 2024 lanternMedia LLC. All rights reserved", "lanternMedia LLC"),
+        ("Copyright agent © 2024 Exampleton Media Group and affiliated companies", "Exampleton Media Group"),
+        ("Sampleford Post 2019-2024", None),  # no copyright mark at all
+        ("© 2024 Copyright Policy", None),
+        ("All pictures © Shutterstock", None),
+        ("The ownership and copyright of logos belong to their respective owners", None),
+        ("Content protected under the copyright laws of Exampleton and other countries", None),
+    ],
+)
+def test_the_copyright_holder_is_a_name_not_a_label_or_a_notice(line: str, holder: str | None) -> None:
+    from corpus.metadata import copyright_holder
+
+    found = copyright_holder(line)
+    assert found == holder or (holder is not None and found is not None and found.startswith(holder))
+
+
+def test_a_powered_by_line_names_no_publisher() -> None:
+    story = "\n".join(["Willows Planted Along the East Bank of the River", *_PARAGRAPHS])
+    footer = "Written by Mara Quill\nPowered by ExamplePress"
+    assert parse_textdump(f"Home\n{story}\n{footer}\n", "a.txt").publisher is None
+    owned = f"Home\n{story}\n{footer}\n© 2024 River Trust News. All rights reserved.\n"
+    assert parse_textdump(owned, "b.txt").publisher == "River Trust News"
