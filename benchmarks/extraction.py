@@ -80,6 +80,7 @@ class Page:
     gold_text: str
     gold_title: str | None = None
     gold_date: str | None = None
+    gold_author: str | None = None
     txt: Path | None = None
     html: Path | None = None
     url: str | None = None
@@ -107,6 +108,7 @@ def load_wcxb(folder: Path, limit: int | None) -> list[Page]:
                 gold_text=text,
                 gold_title=truth.get("title") or None,
                 gold_date=(str(truth["publish_date"])[:10] if truth.get("publish_date") else None),
+                gold_author=truth.get("author") or None,
                 txt=folder / "txt" / f"{name}.txt",
                 html=folder / "html" / f"{name}.html.gz",
                 url=record.get("url"),
@@ -153,6 +155,7 @@ class Result:
     title: str | None = None
     published: datetime | date | None = None
     publisher: str | None = None
+    byline: str | None = None
 
 
 def whole_dump(text: str) -> Result:
@@ -189,7 +192,7 @@ def trafilatura_html(html: str, url: str | None) -> Result:
 
 
 def _article_result(article: Any) -> Result:
-    return Result(article.text, article.title, article.published, article.publisher)
+    return Result(article.text, article.title, article.published, article.publisher, article.byline)
 
 
 def ours_dump(text: str, source: str, stats: Any) -> Result:
@@ -358,6 +361,24 @@ def publisher_note(from_dumps: Sequence[Result], from_html: Sequence[Result]) ->
     )
 
 
+def fold_name(name: str | None) -> str:
+    return " ".join(_TOKEN.findall((name or "").casefold()))
+
+
+def byline_note(kind: str, pages: Sequence[Page], results: Sequence[Result]) -> str:
+    """Bylines against the gold author: exact after folding case and punctuation, another name, none; and
+    a byline given where the gold has no author."""
+    authored = [(p, r) for p, r in zip(pages, results, strict=True) if p.gold_author]
+    exact = sum(fold_name(r.byline) == fold_name(p.gold_author) for p, r in authored)
+    missing = sum(not r.byline for _, r in authored)
+    extra = sum(bool(r.byline) for p, r in zip(pages, results, strict=True) if not p.gold_author)
+    return (
+        f"wcxb-dev {kind}, byline against the gold author ({len(authored)} pages have one): exact "
+        f"{exact} ({exact / max(1, len(authored)):.1%}), another name {len(authored) - exact - missing}, "
+        f"none {missing}; a byline where the gold has no author: {extra}."
+    )
+
+
 def _pct(n: int, d: int) -> str:
     return f"{100 * n / d:.1f}%" if d else "—"
 
@@ -503,6 +524,7 @@ def main(
             )
             reach = dump_reachability(pages, dumps)
             notes.append(reach_note(pages, results, reach))
+            notes.append(byline_note("dumps", pages, results))
             if details is not None:
                 with details.open("w", encoding="utf-8") as fh:
                     for record, seen in zip(iter_details(pages, results), reach, strict=True):
@@ -516,6 +538,8 @@ def main(
         )
         if wcxb_dump_results and ours_html_results:
             notes.append(publisher_note(wcxb_dump_results, ours_html_results))
+        if ours_html_results:
+            notes.append(byline_note("HTML", pages, ours_html_results))
 
     if hub_dir.is_dir():
         pages = load_scrapinghub(hub_dir, limit)

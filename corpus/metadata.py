@@ -4,15 +4,18 @@ published / updated date-times with the time zone the page implies.
 The dump has no markup, so each field is found by where it stands and what it looks like: the title is the
 headline-shaped line just above the body (above the byline, date and captions), or a few lines into the body
 when its byline or date is right under it (a promotion or a notice printed above the headline); the byline
-is a "By ..." line near it; the section a short menu word next to the title; the publisher comes from the
-footer ("X by Y", "© Y"); dates from "Published : ..." / "Updated : ..." lines or the date nearest the
-title, else the scraper's ` date YYYY-MM-DD` header line. A page's time zone is inferred from what it says
-about where it is published: a country-code phone number, an address, a country in the publisher's name,
-the url's country domain, the script it is written in (see `infer_zone`).
+is a "By ..." line near it, else a line that is only a name next to the headline or a date line (a name:
+capitalised words, none of them a word the page writes in lower case, "Dynamic Pricing" being a heading
+on a page about pricing); the section a short menu word next to the title; the publisher is the footer's
+copyright holder (or "X" of "X by Y" when Y is that holder); dates from "Published : ..." / "Updated : ..."
+lines or the date nearest the title, else the scraper's ` date YYYY-MM-DD` header line. A page's time zone
+is inferred from what it says about where it is published: a country-code phone number, an address, a
+country in the publisher's name, the url's country domain, the script it is written in (see `infer_zone`).
 
 It does not handle: titles that are not on a line of their own (a page with no headline line gets the
-best-shaped line near the body), bylines without "By"/"Author" unless they share a line with the date,
-countries spanning several time zones (no zone is inferred for the US, Canada, Russia, Brazil, Australia...).
+best-shaped line near the body), a name in one word or in capitals, a byline line that also holds a role
+("Mara Quill, Senior Editor"), countries spanning several time zones (no zone is inferred for the US,
+Canada, Russia, Brazil, Australia...).
 """
 
 from __future__ import annotations
@@ -104,6 +107,57 @@ def byline_of(text: str) -> str | None:
     if not words or len(words) > 6 or not all(w[:1].isupper() or w.lower() in _NAME_LINK for w in words):
         return None  # "By the way...", "Door hardware": not a name
     return name
+
+
+# Words that make a short capitalised line a label, a menu item or a heading rather than a person's name.
+_NOT_NAME = frozenset(
+    """
+    home news contact about us menu search subscribe share read more login log sign in up our your my the
+    blog team staff editor editors editorial desk newsroom follow comments comment reply print email
+    advertisement sponsored related latest popular trending top best guide how what why when where who
+    tips review reviews policy privacy terms cookie cookies newsletter podcast video videos photos photo
+    gallery image images all free new next previous back page pages table contents overview summary
+    introduction conclusion key takeaways faq faqs step steps part chapter section category categories
+    tags tag topics topic on facebook twitter linkedin instagram youtube pinterest whatsapp posted written
+    """.split()  # noqa: SIM905
+)
+# How far the name may stand from the headline, or from a date line, in lines.
+BARE_BYLINE_REACH = 2
+
+
+def _name_line(line: Line, common: set[str]) -> bool:
+    """A short line that is only a person's name (or a few joined by "and", "&", commas). `common`: the
+    words the page writes in lower case; a heading's words are among them ("Dynamic Pricing": "pricing"),
+    a name's rarely are."""
+    text = line.text.strip()
+    if line.reason is not None or line.template or len(text) > 60 or any(c.isdigit() for c in text):
+        return False
+    if text.isupper() or text.endswith((":", ",")) or byline_of("By " + text) != text.strip(" ,.-–—|"):
+        return False
+    words = [w.strip(".'’") for w in re.split(r"[\s,&]+", text) if w and w.lower() not in _NAME_LINK]
+    # "McCarthy" has a capital inside, "OrganizationOfficePapers" (words glued by the dump) several; an
+    # acronym ("M&A Updates", "AI Forum") is no part of a name; each person joined by "and" has two names
+    people = re.split(r"\s*(?:,|&|\band\b)\s*", text)
+    if not 2 <= len(words) <= 8 or any(sum(c.isupper() for c in w[1:]) > 1 for w in words):
+        return False
+    if any(len(w) > 1 and w.isupper() for w in words) or any(len(p.split()) < 2 for p in people if p):
+        return False
+    return not any(w.lower() in _NOT_NAME or (len(w) > 3 and w.lower() in common) for w in words)
+
+
+def find_bare_byline(lines: Sequence[Line], title: int | None, body_start: int) -> int | None:
+    """A line that is only a name, between the headline and the body, next to the headline or to a date
+    line: the byline of pages that print no "By" ("Mara Quill" under the headline, the date under it)."""
+    top = title if title is not None else body_start
+    common = {w for line in lines for w in re.findall(r"\b[a-z]{4,}\b", line.text)}
+    for j in range(top + 1 if title is not None else max(0, top - 3), min(len(lines), body_start + 2)):
+        if not _name_line(lines[j], common):
+            continue
+        near = range(max(0, j - BARE_BYLINE_REACH), min(len(lines), j + BARE_BYLINE_REACH + 1))
+        by_title = title is not None and j - title <= BARE_BYLINE_REACH
+        if by_title or any(_is_date_line(lines[k]) for k in near):
+            return j
+    return None
 
 
 def _looks_like_title(line: Line) -> bool:
@@ -548,6 +602,11 @@ def read_metadata(
             if j not in body or j == body_start:
                 meta.used.add(j)
             break
+    bare = find_bare_byline(lines, title, body_start) if meta.byline is None else None
+    if bare is not None:
+        meta.byline = lines[bare].text.strip()
+        if bare not in body or bare == body_start:
+            meta.used.add(bare)
     meta.publisher = find_publisher(lines)
     tz = infer_zone(lines, set(body), url, meta.publisher)
     anchor = body_start if lead is None else lead

@@ -73,3 +73,23 @@ def test_publisher_note_compares_the_dump_with_the_page_own_name() -> None:
     assert "on 3 pages that state one" in note
     assert "inside the other on 1, another name on 1" in note
     assert "none on 1." in note
+
+
+def test_byline_note_scores_against_the_gold_author() -> None:
+    from benchmarks.extraction import byline_note
+
+    pages = [
+        Page("a", "t", gold_author="Mara Quill"),
+        Page("b", "t", gold_author="Ada Lane"),
+        Page("c", "t", gold_author="Tom Reed"),
+        Page("d", "t"),
+    ]
+    results = [
+        Result("t", byline="mara  quill."),
+        Result("t", byline="Ben Ode"),
+        Result("t"),
+        Result("t", byline="X Y"),
+    ]
+    note = byline_note("dumps", pages, results)
+    assert "(3 pages have one): exact 1 (33.3%), another name 1, none 1" in note
+    assert "no author: 1." in note

@@ -353,3 +353,28 @@ def test_a_powered_by_line_names_no_publisher() -> None:
     assert parse_textdump(f"Home\n{story}\n{footer}\n", "a.txt").publisher is None
     owned = f"Home\n{story}\n{footer}\n© 2024 River Trust News. All rights reserved.\n"
     assert parse_textdump(owned, "b.txt").publisher == "River Trust News"
+
+
+def test_a_name_alone_under_the_headline_is_the_byline() -> None:
+    head = "Home\nNews\nWillows Planted Along the East Bank of the River\n"
+    named = parse_textdump(head + "Mara Quill\nMarch 5, 2024\n" + "\n".join(_PARAGRAPHS), "a.txt")
+    assert named.byline == "Mara Quill"
+    assert "Mara Quill" not in named.text
+    pair = parse_textdump(head + "March 5, 2024\nMara Quill and Tom Reed\n" + "\n".join(_PARAGRAPHS), "b.txt")
+    assert pair.byline == "Mara Quill and Tom Reed"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Footpath Planning",  # a heading: the page writes "footpath" in lower case
+        "Rivers and Trees",  # one word a side: topics, not people
+        "RIVER TRUST",
+        "Read More",
+        "Contact Us",
+    ],
+)
+def test_a_short_capitalised_heading_is_not_a_byline(line: str) -> None:
+    head = "Home\nNews\nWillows Planted Along the East Bank of the River\n"
+    article = parse_textdump(head + f"{line}\nMarch 5, 2024\n" + "\n".join(_PARAGRAPHS), "a.txt")
+    assert article.byline is None
