@@ -9,7 +9,8 @@ pages (0.848) on wcxb-dev.
 Metadata, where trafilatura alone is weakest (see `benchmarks/extraction.py` for the figures): the title
 in `corpus/html_title.py`, the dates in `corpus/html_dates.py`, and here:
 - publisher: og:site_name, else the JSON-LD publisher, else application-name;
-- byline: JSON-LD author names, else trafilatura's author; section: `article:section` or JSON-LD
+- byline: JSON-LD author names, else trafilatura's author, each without a label, an "Updated ..." date or
+  a month after it (`tidy_byline`); section: `article:section` or JSON-LD
   `articleSection`; url: the url given, else the canonical link or og:url that names an article (not the
   site's home page, not a relative link with nothing to resolve it against).
 
@@ -49,6 +50,40 @@ def _drop_leading_title(text: str, title: str | None, headlines: list[str]) -> s
     return text
 
 
+_BYLINE_LABEL = re.compile(
+    r"(?i)^(?:this (?:post|article|story) was )?(?:(?:article|recipe|story|post|words|text|written|posted|"
+    r"reported)\s+)?(?:by|author)\b\s*:?\s*"
+)
+_AFTER_NAME = re.compile(r"(?i)\s*(?:[|•·]|\b(?:last\s+)?(?:updated|published|posted|modified)\b).*$")
+_MONTH_TAIL = re.compile(
+    r"(?i)[\s;,]*\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|june?|july?|aug(?:ust)?|"
+    r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?\s*$"
+)
+
+
+def tidy_byline(name: str) -> str | None:
+    """An author name as the page's metadata gives it, without what came with it: entities ("&amp;"), a
+    label ("By", "Author", "Recipe by"), an "Updated ..." date or a month after it ("Luke Kim December",
+    "Haley Hoekstra • March"); None when nothing of a name is left ("Dec", "Updated January")."""
+    from html import unescape
+
+    from corpus.dates import find_datetimes
+
+    text = squash(unescape(name))
+    text = _BYLINE_LABEL.sub("", text)
+    found = find_datetimes(text)
+    if found:
+        text = text[: found[0].start]
+    text = _AFTER_NAME.sub("", text).strip(" ,;:-–—|•·")
+    if _MONTH_TAIL.fullmatch(text):
+        return None  # "Dec": a date's month alone
+    # the month of a date cut short ("Luke Kim December"), but not a name's last word ("Ann April")
+    shorter = _MONTH_TAIL.sub("", text).strip(" ,;:-–—|•·")
+    if len(shorter.split()) >= 2:
+        text = shorter
+    return text if len(re.findall(r"[^\W\d_]", text)) >= 2 else None
+
+
 def _declared_url(page: Page) -> str | None:
     """The page's canonical link, else its og:url, the first that identifies an article (a relative one
     resolved against the other); None when neither does: a home page, a relative link with nothing to
@@ -77,7 +112,8 @@ def parse_html(html: str, source: str, url: str | None = None) -> Article:
     )
     publisher = publisher or page.meta.get("application-name") or data.get("sitename")
     authors = [n for v in page.ld_values("author", ARTICLE_TYPES) for n in ld_names(v)]
-    byline = ", ".join(dict.fromkeys(authors)) if authors else (data.get("author") or None)
+    names = authors or ([data["author"]] if data.get("author") else [])
+    byline = ", ".join(dict.fromkeys(n for n in map(tidy_byline, names) if n)) or None
     section = page.meta.get("article:section") or next(
         (s for s in page.ld_values("articleSection") if isinstance(s, str)), None
     )

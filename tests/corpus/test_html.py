@@ -375,3 +375,25 @@ def test_links_within_the_page_are_not_teasers():
         "<a href='/news/ferry-fares'>Ferry fares to rise in spring</a><a>No target</a></body></html>"
     )
     assert Page(html).link_texts == ["Ferry fares to rise in spring"]
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("Mara Quill", "Mara Quill"),
+        ("Ada &amp; Tom Reed", "Ada & Tom Reed"),
+        ("Author Mara Quill", "Mara Quill"),
+        ("Recipe by Mara Quill", "Mara Quill"),
+        ("Mara Quill Last Updated August 1", "Mara Quill"),
+        ("Mara Quill • March", "Mara Quill"),
+        ("Mara Quill Nadel December", "Mara Quill Nadel"),
+        ("Ann April", "Ann April"),  # a name that ends in a month's name keeps it
+        ("Dec", None),
+        ("Updated January", None),
+        ("Written By", None),
+    ],
+)
+def test_a_byline_from_the_metadata_is_only_the_name(given, expected):
+    from corpus.html import tidy_byline
+
+    assert tidy_byline(given) == expected
