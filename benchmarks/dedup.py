@@ -26,7 +26,13 @@ from pathlib import Path
 
 import click
 
-from benchmarks.extraction import DEFAULT_EVAL, eval_textdump_module, read_text
+from benchmarks.extraction import (
+    eval_dir_option,
+    eval_textdump_module,
+    extraction_dirs,
+    limit_option,
+    read_text,
+)
 from corpus.models import Article
 
 
@@ -103,23 +109,11 @@ def render(corpus: str, outcomes: Sequence[Outcome]) -> str:
 
 
 @click.command()
-@click.option(
-    "--eval-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=DEFAULT_EVAL,
-    show_default=True,
-    help="The shared evaluation folder.",
-)
-@click.option("--limit", type=int, default=None, help="Only the first N pages of each corpus (a quick run).")
+@eval_dir_option
+@limit_option
 def main(eval_dir: Path, limit: int | None) -> None:
     """Dedup: pages read twice (text dump and HTML) made one article, and no different pages merged."""
-    if limit is not None and limit < 1:
-        raise click.BadParameter("must be at least 1", param_hint="--limit")
-    wcxb_dir, hub_dir = eval_dir / "wcxb-dev-articles", eval_dir / "scrapinghub"
-    if not wcxb_dir.is_dir() and not hub_dir.is_dir():
-        raise click.ClickException(
-            f"no evaluation data under {eval_dir} (expected wcxb-dev-articles/, scrapinghub/)"
-        )
+    wcxb_dir, hub_dir = extraction_dirs(eval_dir, limit)
     corpora: list[tuple[str, list[Article]]] = []
     if wcxb_dir.is_dir():
         corpora.append(("wcxb-dev: text dump and HTML of each page", wcxb_articles(wcxb_dir, limit)))

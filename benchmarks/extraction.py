@@ -455,15 +455,35 @@ def html_rows(
     return ours
 
 
-@click.command()
-@click.option(
+# The options and the check that the extraction and dedup benchmarks share.
+eval_dir_option = click.option(
     "--eval-dir",
     type=click.Path(path_type=Path, file_okay=False),
     default=DEFAULT_EVAL,
     show_default=True,
     help="The shared evaluation folder.",
 )
-@click.option("--limit", type=int, default=None, help="Only the first N pages of each corpus (a quick run).")
+limit_option = click.option(
+    "--limit", type=int, default=None, help="Only the first N pages of each corpus (a quick run)."
+)
+
+
+def extraction_dirs(eval_dir: Path, limit: int | None) -> tuple[Path, Path]:
+    """The wcxb and scrapinghub folders under `eval_dir`; a usage error when neither is there or `limit`
+    is under 1."""
+    if limit is not None and limit < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--limit")
+    wcxb_dir, hub_dir = eval_dir / "wcxb-dev-articles", eval_dir / "scrapinghub"
+    if not wcxb_dir.is_dir() and not hub_dir.is_dir():
+        raise click.ClickException(
+            f"no evaluation data under {eval_dir} (expected wcxb-dev-articles/, scrapinghub/)"
+        )
+    return wcxb_dir, hub_dir
+
+
+@click.command()
+@eval_dir_option
+@limit_option
 @click.option("--workers", type=int, default=2, show_default=True, help="Processes for the HTML extractors.")
 @click.option("--skip-html", is_flag=True, help="Only the text-dump rows (a quick loop on the dump reader).")
 @click.option(
@@ -489,13 +509,7 @@ def main(
     skip_dumps: bool,
 ) -> None:
     """Extraction quality: word F1, title and date, ours beside jusText and trafilatura."""
-    if limit is not None and limit < 1:
-        raise click.BadParameter("must be at least 1", param_hint="--limit")
-    wcxb_dir, hub_dir = eval_dir / "wcxb-dev-articles", eval_dir / "scrapinghub"
-    if not wcxb_dir.is_dir() and not hub_dir.is_dir():
-        raise click.ClickException(
-            f"no evaluation data under {eval_dir} (expected wcxb-dev-articles/, scrapinghub/)"
-        )
+    wcxb_dir, hub_dir = extraction_dirs(eval_dir, limit)
     rows: list[Row] = []
     have_dump_reader = available("corpus.textdump", "parse_textdump")
     have_html_reader = available("corpus.html", "parse_html")
