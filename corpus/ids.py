@@ -53,7 +53,7 @@ def _digest(kind: str, value: str) -> str:
 def article_id(url: str | None, text: str) -> str:
     """16 hex digits: from the normalised url when it identifies the article (an edited article keeps its
     id; see `identifies_article`), else from the normalised body text."""
-    if url and identifies_article(url):
+    if identifies_article(url):
         return _digest("url", normalise_url(url))
     return _digest("text", normalise_text(text))
 

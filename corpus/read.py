@@ -15,7 +15,7 @@ deduplicated (`corpus.dedup`). A path that does not exist raises `FileNotFoundEr
 read: that is the caller's mistake, not a bad file.
 
 `read` gives the same batch plus warnings: articles kept with something in them not understood (a JSONL
-date nobody can read).
+date nobody can read). `read_articles` gives every article read, before dedup (the dedup benchmark).
 """
 
 from __future__ import annotations
