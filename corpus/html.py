@@ -50,7 +50,7 @@ def _drop_leading_title(text: str, title: str | None, headlines: list[str]) -> s
     return text
 
 
-_BYLINE_LABEL = re.compile(
+_AUTHOR_LABEL = re.compile(
     r"(?i)^(?:this (?:post|article|story) was )?(?:(?:article|recipe|story|post|words|text|written|posted|"
     r"reported)\s+)?(?:by|author)\b\s*:?\s*"
 )
@@ -70,7 +70,7 @@ def tidy_byline(name: str) -> str | None:
     from corpus.dates import find_datetimes
 
     text = squash(unescape(name))
-    text = _BYLINE_LABEL.sub("", text)
+    text = _AUTHOR_LABEL.sub("", text)
     found = find_datetimes(text)
     if found:
         text = text[: found[0].start]
