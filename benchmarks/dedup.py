@@ -19,6 +19,7 @@ import platform
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -53,9 +54,7 @@ class Outcome:
 def score(rule: str, articles: Sequence[Article], with_containment: bool) -> Outcome:
     from corpus.dedup import dedup
 
-    copies: dict[str, int] = {}
-    for article in articles:
-        copies[page_name(article.source)] = copies.get(page_name(article.source), 0) + 1
+    copies = Counter(page_name(article.source) for article in articles)
     files = {article.source for article in articles}
     start = time.perf_counter()
     unique, _ = dedup(articles, with_containment=with_containment)
@@ -75,7 +74,7 @@ def score(rule: str, articles: Sequence[Article], with_containment: bool) -> Out
 def wcxb_articles(folder: Path, limit: int | None) -> list[Article]:
     from corpus.read import read_articles
 
-    names = sorted(p.name.split(".")[0] for p in (folder / "txt").glob("*.txt"))[:limit]
+    names = sorted(page_name(str(p)) for p in (folder / "txt").glob("*.txt"))[:limit]
     paths = [folder / "txt" / f"{n}.txt" for n in names] + [folder / "html" / f"{n}.html.gz" for n in names]
     return read_articles([p for p in paths if p.exists()])[0]
 

@@ -55,6 +55,7 @@ _AUTHOR_LABEL = re.compile(
     r"reported)\s+)?(?:by|author)\b\s*:?\s*"
 )
 _AFTER_NAME = re.compile(r"(?i)\s*(?:[|•·]|\b(?:last\s+)?(?:updated|published|posted|modified)\b).*$")
+_NAME_EDGES = " ,;:-–—|•·"  # separators left at either end once a label or a date is cut off
 _MONTH_TAIL = re.compile(
     r"(?i)[\s;,]*\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|june?|july?|aug(?:ust)?|"
     r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?\s*$"
@@ -74,11 +75,11 @@ def tidy_byline(name: str) -> str | None:
     found = find_datetimes(text)
     if found:
         text = text[: found[0].start]
-    text = _AFTER_NAME.sub("", text).strip(" ,;:-–—|•·")
+    text = _AFTER_NAME.sub("", text).strip(_NAME_EDGES)
     if _MONTH_TAIL.fullmatch(text):
         return None  # "Dec": a date's month alone
     # the month of a date cut short ("Luke Kim December"), but not a name's last word ("Ann April")
-    shorter = _MONTH_TAIL.sub("", text).strip(" ,;:-–—|•·")
+    shorter = _MONTH_TAIL.sub("", text).strip(_NAME_EDGES)
     if len(shorter.split()) >= 2:
         text = shorter
     return text if len(re.findall(r"[^\W\d_]", text)) >= 2 else None
