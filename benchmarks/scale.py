@@ -3,8 +3,17 @@
 For each size (100k, 1M, 10M 384-d vectors by default) and each kind of `embeddings.ann` it reports
 recall@10 against exact search, p50/p95 latency of one query at a time (as the bot searches), build time,
 and bytes per vector on disk (`faiss.write_index`) and in RAM (growth of a fresh process's resident set
-when it loads that file). The search knobs (HNSW efSearch, IVF nprobe, refine k_factor) are swept, so the
-recall/latency curve behind `embeddings.ann`'s defaults is in the output.
+when it loads that file). The search knobs (HNSW efSearch, IVF nprobe, refine k_factor, re-scored
+candidates) are swept, so the recall/latency curve behind `embeddings.ann`'s defaults is in the output.
+
+IVF-PQ is measured two ways from one build, so both use the same trained codes: ``ivfpq+sq8``, the
+baseline (IVF-PQ with 8-bit refine copies, as shipped before), and ``ivfpq``, as shipped now: the same
+IVF-PQ without the copies, searched for a wide candidate set that `embeddings.ann.rescore_top` re-scores
+exactly from the float vectors in a memory-mapped .npy file (as `Searcher.dense_search` does). Its RAM
+is the index alone; the vector file is reported apart (RAM when the OS caches it, disk reads when not),
+with latency warm (each query's rows read once before it is timed) and cold (the file dropped from the
+page cache with `posix_fadvise(DONTNEED)` before every query; kB read from disk per query shown). Where
+the exact index is skipped, exact search is timed on a few queries as a blocked scan of that file.
 
 Data. Uniform random unit vectors are the worst case for approximate search (no structure to exploit)
 and look nothing like text embeddings. The default (`--data minilm`) starts from real all-MiniLM-L6-v2
@@ -17,9 +26,10 @@ real embeddings have among themselves. Queries are drawn from the same mixture w
 from the base set. `--data gmm` replaces the real anchors by a synthetic low-rank mixture (no model
 needed: the tests use it).
 
-Memory. Vectors are generated batch by batch from a seeded stream and added to every index under test,
-and the exact top-10 of every query is kept as a running merge over batches: at 10M the raw vectors
-(15 GB as float32) are never held at once. The exact-flat row is skipped above `--flat-max` (10M floats
+Memory. Vectors are generated batch by batch from a seeded stream, added to every index under test and
+appended to the vector file (ordinary writes, so they stay reclaimable page cache), and the exact top-10
+of every query is kept as a running merge over batches: at 10M the raw vectors (15 GB as float32) are
+never held at once. The exact-flat row is skipped above `--flat-max` (10M floats
 do not fit beside everything else in 24 GiB); HNSW above `--hnsw-max` (the floats plus the graph).
 
 Threads: builds use `--threads` (2); searches are timed with one OpenMP thread, since faiss gives one
@@ -50,6 +60,9 @@ from embeddings import ann
 F32 = npt.NDArray[np.float32]
 DIM = 384
 K = 10
+# The IVF-PQ configuration shipped before exact re-scoring: the same-run baseline.
+BASELINE_NPROBE = 16
+BASELINE_K_FACTOR = 16.0
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_EVAL_DIR = REPO.parent / "shared" / "eval"
 
@@ -178,6 +191,7 @@ class Row:
     build_s: float | None = None
     disk_bytes_per_vector: float | None = None
     ram_bytes_per_vector: float | None = None
+    file_bytes_per_vector: float | None = None  # the float vector file re-scoring reads (page cache)
     threads: int = 1
     default: bool = False
     note: str = ""
@@ -211,6 +225,93 @@ def time_single_queries(index: Any, queries: F32, k: int = K) -> tuple[npt.NDArr
         times[i] = time.perf_counter() - start
         found[i] = labels[0]
     return found, float(np.percentile(times, 50) * 1000), float(np.percentile(times, 95) * 1000)
+
+
+def rescored_search(
+    index: Any, vectors: F32, query: F32, candidates: int, k: int = K
+) -> npt.NDArray[np.int64]:
+    """What `Searcher.dense_search` does with an IVF-PQ index (row ids here are rows of the file)."""
+    _, labels = index.search(query[None, :], max(k, candidates))
+    rows, _ = ann.rescore_top(vectors, labels[0][labels[0] >= 0], query, k)
+    return rows
+
+
+def _disk_read_bytes() -> int:
+    """Bytes this process has caused to be read from storage (page faults on a memory map included)."""
+    with open("/proc/self/io", encoding="ascii") as handle:
+        for line in handle:
+            if line.startswith("read_bytes:"):
+                return int(line.split()[1])
+    return 0
+
+
+def time_rescored(
+    index: Any, vectors_path: Path, queries: F32, candidates: int, cold: bool, k: int = K
+) -> tuple[npt.NDArray[np.int64], float, float, float]:
+    """Re-scored search one query at a time: (ids found, p50 ms, p95 ms, kB read from disk a query).
+
+    Warm: every query runs once untimed first, so its rows are cached. Cold: before each query the
+    file leaves the page cache and is mapped afresh (pages a live mapping holds are not dropped)."""
+    found = np.empty((len(queries), k), dtype=np.int64)
+    times = np.empty(len(queries))
+    read = 0
+    fd = os.open(vectors_path, os.O_RDONLY)
+    try:
+        vectors = np.load(vectors_path, mmap_mode="r")
+        if not cold:
+            for q in queries:
+                rescored_search(index, vectors, q, candidates, k)
+        for i, q in enumerate(queries):
+            if cold:
+                del vectors
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+                vectors = np.load(vectors_path, mmap_mode="r")
+            before = _disk_read_bytes()
+            start = time.perf_counter()
+            rows = rescored_search(index, vectors, q, candidates, k)
+            times[i] = time.perf_counter() - start
+            read += _disk_read_bytes() - before
+            found[i, :] = -1
+            found[i, : len(rows)] = rows
+        del vectors
+    finally:
+        os.close(fd)
+    p50, p95 = np.percentile(times, [50, 95]) * 1000
+    return found, float(p50), float(p95), read / len(queries) / 1024
+
+
+def time_exact_scan(
+    vectors_path: Path, queries: F32, block: int = 500_000, k: int = K
+) -> tuple[npt.NDArray[np.int64], float, float]:
+    """Exact search as a blocked scan of the vector file, one query at a time: (ids, p50 ms, p95 ms)."""
+    import faiss
+
+    vectors = np.load(vectors_path, mmap_mode="r")
+    times = np.empty(len(queries))
+    found = np.empty((len(queries), k), dtype=np.int64)
+    for i, q in enumerate(queries):
+        start = time.perf_counter()
+        best: tuple[F32, npt.NDArray[np.int64]] | None = None
+        for first in range(0, len(vectors), block):
+            sims, local = faiss.knn(
+                q[None, :], np.asarray(vectors[first : first + block]), k, faiss.METRIC_INNER_PRODUCT
+            )
+            best = merge_topk(best, sims, local.astype(np.int64) + first, k)
+        times[i] = time.perf_counter() - start
+        assert best is not None
+        found[i] = best[1][0]
+    p50, p95 = np.percentile(times, [50, 95]) * 1000
+    return found, float(p50), float(p95)
+
+
+def write_npy_header(handle: Any, n: int, dim: int) -> None:
+    """The header of an (n, dim) float32 .npy file, whose rows the caller then appends."""
+    header = {
+        "descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)),
+        "fortran_order": False,
+        "shape": (n, dim),
+    }
+    np.lib.format.write_array_header_1_0(handle, header)
 
 
 _RSS_PROBE = (
@@ -261,6 +362,10 @@ class Settings:
     flat_queries: int
     out_dir: Path
     keep: bool = False
+    candidates: list[int] = field(default_factory=lambda: [ann.RESCORE_CANDIDATES])
+    exact_queries: int = 5  # exact search timed as a scan of the vector file where flat is skipped
+    cold_queries: int = 50  # a cold query reads from disk: fewer of them
+    cold: bool = True  # also time the shipped IVF-PQ knobs with the vector file out of the page cache
 
 
 def _batches(n: int, batch: int) -> Iterator[tuple[int, int]]:
@@ -276,7 +381,8 @@ def run_size(n: int, data: Mixture, settings: Settings, log: Any = print) -> lis
     queries = data.sample(settings.queries, stream=1)
     kinds = [k for k in settings.kinds if k in ann.KINDS]
     skipped: list[Row] = []
-    if "flat" in kinds and n > settings.flat_max:
+    flat_skipped = "flat" in kinds and n > settings.flat_max
+    if flat_skipped:
         kinds.remove("flat")
         gb = n * data.dim * 4 / 1e9
         skipped.append(
@@ -297,11 +403,19 @@ def run_size(n: int, data: Mixture, settings: Settings, log: Any = print) -> lis
             nlist = ann.ivf_nlist(n)
             size = min(max(ann.IVF_MIN_TRAIN, ann.IVF_TRAIN_PER_LIST * nlist), ann.IVF_MAX_TRAIN, n)
             train = data.sample(max(size, ann.IVF_MIN_TRAIN), stream=2)
-        indexes[kind] = ann.new_vector_index(kind, data.dim, n, train)
+        # IVF-PQ is built once with the baseline's 8-bit copies; the shipped index is the same IVF-PQ
+        # without them (`ivfpq_rows`), so baseline and shipped rank with the same trained codes.
+        indexes[kind] = ann.new_vector_index(kind, data.dim, n, train, refine=kind == "ivfpq")
         build_s[kind] = time.perf_counter() - start
         if train is not None:
             log(f"  {n:>10,} {kind}: trained in {build_s[kind]:.1f}s on {len(train):,} vectors")
 
+    settings.out_dir.mkdir(parents=True, exist_ok=True)
+    vectors_path = settings.out_dir / f"vectors-{n}.npy"
+    vector_file = None
+    if "ivfpq" in kinds or (flat_skipped and settings.exact_queries > 0):
+        vector_file = open(vectors_path, "wb")  # noqa: SIM115 (closed after the loop, or on error below)
+        write_npy_header(vector_file, n, data.dim)
     truth: tuple[F32, npt.NDArray[np.int64]] | None = None
     offset = 0
     gen_s = 0.0
@@ -309,6 +423,8 @@ def run_size(n: int, data: Mixture, settings: Settings, log: Any = print) -> lis
         start = time.perf_counter()
         vectors = data.sample(size, stream=0, block=block)
         ids = np.arange(offset, offset + size, dtype=np.int64)
+        if vector_file is not None:
+            vector_file.write(vectors.tobytes())
         gen_s += time.perf_counter() - start
         sims, local = faiss.knn(queries, vectors, min(K, size), faiss.METRIC_INNER_PRODUCT)
         truth = merge_topk(truth, sims, local.astype(np.int64) + offset)
@@ -319,16 +435,42 @@ def run_size(n: int, data: Mixture, settings: Settings, log: Any = print) -> lis
         offset += size
         if block % 10 == 9:
             log(f"  {n:>10,}: added {offset:,} vectors")
+    if vector_file is not None:
+        vector_file.close()
     assert truth is not None
     exact = truth[1]
+    if settings.keep:  # with the kept index and vector file, enough to measure again without a rebuild
+        np.save(settings.out_dir / f"truth-{n}.npy", exact)
     log(
         f"  {n:>10,}: generated in {gen_s:.1f}s; building {', '.join(kinds)}: "
         + ", ".join(f"{k} {s:.1f}s" for k, s in build_s.items())
     )
 
     rows: list[Row] = []
-    settings.out_dir.mkdir(parents=True, exist_ok=True)
+    if flat_skipped and vector_file is not None:
+        faiss.omp_set_num_threads(1)
+        qs = queries[: settings.exact_queries]
+        found, p50, p95 = time_exact_scan(vectors_path, qs)
+        rows.append(
+            Row(
+                n,
+                "exact",
+                "blocked scan of the vector file",
+                recall_at_k(found, exact[: len(qs)]),
+                p50,
+                p95,
+                file_bytes_per_vector=vectors_path.stat().st_size / n,
+                note=f"baseline, {len(qs)} queries",
+            )
+        )
+        log(f"  {n:>10,} exact scan of the vector file: p50 {p50:,.0f} ms ({len(qs)} queries)")
+        faiss.omp_set_num_threads(settings.threads)
     for label_kind, index in indexes.items():
+        if label_kind == "ivfpq":
+            rows.extend(
+                ivfpq_rows(n, index, vectors_path, queries, exact, build_s[label_kind], settings, log)
+            )
+            continue
         path = settings.out_dir / f"{label_kind}-{n}.faiss"
         disk, ram = disk_and_ram(index, path)
         if not settings.keep:
@@ -337,20 +479,10 @@ def run_size(n: int, data: Mixture, settings: Settings, log: Any = print) -> lis
         sweep: list[tuple[str, ann.SearchKnobs, bool]]
         if label_kind == "flat":
             sweep = [("exact", ann.SearchKnobs(), True)]
-        elif label_kind == "hnsw":
+        else:
             sweep = [
                 (f"efSearch={ef}", ann.SearchKnobs(ef_search=ef), ef == ann.HNSW_EF_SEARCH)
                 for ef in settings.ef_search
-            ]
-        else:
-            sweep = [
-                (
-                    f"nprobe={p} k_factor={kf:g}",
-                    ann.SearchKnobs(nprobe=p, k_factor=kf),
-                    p == ann.IVF_NPROBE and kf == ann.REFINE_K_FACTOR,
-                )
-                for p in settings.nprobe
-                for kf in settings.k_factor
             ]
         first = True
         for label, knobs, default in sweep:
@@ -394,13 +526,114 @@ def run_size(n: int, data: Mixture, settings: Settings, log: Any = print) -> lis
             log(f"  {n:>10,} {label_kind:>5} exact, {settings.threads} threads       p50 {p50:7.2f} ms")
         faiss.omp_set_num_threads(settings.threads)
     del indexes
+    if vector_file is not None and not settings.keep:
+        vectors_path.unlink()
     return rows + skipped
+
+
+def ivfpq_rows(
+    n: int,
+    refined: Any,
+    vectors_path: Path,
+    queries: F32,
+    exact: npt.NDArray[np.int64],
+    build_s: float,
+    settings: Settings,
+    log: Any,
+) -> list[Row]:
+    """The baseline (`refined`: IVF-PQ with 8-bit copies) and the shipped path (its IVF-PQ alone, wide
+    candidates re-scored from the vector file), each swept over its knobs."""
+    import faiss
+
+    wrapper: Any = faiss.downcast_index(refined)
+    refine: Any = faiss.downcast_index(wrapper.index)
+    base = faiss.downcast_index(refine.base_index)
+    sizes: dict[str, tuple[float, float]] = {}
+    for label, index in (("ivfpq+sq8", refined), ("ivfpq", base)):
+        path = settings.out_dir / f"{label}-{n}.faiss"
+        disk, ram = disk_and_ram(index, path)
+        if not settings.keep:
+            path.unlink()
+        sizes[label] = (disk / n, ram / n)
+    file_bytes = vectors_path.stat().st_size / n
+    faiss.omp_set_num_threads(1)
+    rows: list[Row] = []
+
+    def add(row: Row, label: str, sized: bool) -> None:
+        if sized:
+            row.build_s = build_s
+            row.disk_bytes_per_vector, row.ram_bytes_per_vector = sizes[label]
+            if label == "ivfpq":
+                row.file_bytes_per_vector = file_bytes
+        rows.append(row)
+        log(
+            f"  {n:>10,} {label:>9} {row.knobs:<26} recall@10 {row.recall10:.3f}  p50 {row.p50_ms:7.2f} ms  "
+            f"p95 {row.p95_ms:7.2f} ms  {row.note}"
+        )
+
+    baseline = sorted(
+        {(BASELINE_NPROBE, BASELINE_K_FACTOR)}
+        | {(p, kf) for p in settings.nprobe for kf in settings.k_factor}
+    )
+    for i, (nprobe, k_factor) in enumerate(baseline):
+        ann.configure_for_search(refined, ann.SearchKnobs(nprobe=nprobe, k_factor=k_factor))
+        found, p50, p95 = time_single_queries(refined, queries)
+        shipped_before = nprobe == BASELINE_NPROBE and k_factor == BASELINE_K_FACTOR
+        row = Row(
+            n,
+            "ivfpq+sq8",
+            f"nprobe={nprobe} k_factor={k_factor:g}",
+            recall_at_k(found, exact),
+            p50,
+            p95,
+            default=shipped_before,
+            note="baseline (shipped before)" if shipped_before else "",
+        )
+        add(row, "ivfpq+sq8", i == 0)
+
+    shipped = (ann.IVF_NPROBE, ann.RESCORE_CANDIDATES)
+    sweep = sorted({shipped} | {(p, c) for p in settings.nprobe for c in settings.candidates})
+    for i, (nprobe, candidates) in enumerate(sweep):
+        ann.configure_for_search(base, ann.SearchKnobs(nprobe=nprobe))
+        found, p50, p95, _ = time_rescored(base, vectors_path, queries, candidates, cold=False)
+        row = Row(
+            n,
+            "ivfpq",
+            f"nprobe={nprobe} candidates={candidates}",
+            recall_at_k(found, exact),
+            p50,
+            p95,
+            default=(nprobe, candidates) == shipped,
+            note="re-scored, warm cache",
+        )
+        add(row, "ivfpq", i == 0)
+    if settings.cold:
+        # Disk reads grow with the candidates, not with nprobe (the lists are in RAM): the shipped nprobe
+        # with each candidate count.
+        ann.configure_for_search(base, ann.SearchKnobs(nprobe=shipped[0]))
+        cold = queries[: settings.cold_queries]
+        for candidates in sorted({shipped[1], *settings.candidates}):
+            found, p50, p95, read_kb = time_rescored(base, vectors_path, cold, candidates, cold=True)
+            row = Row(
+                n,
+                "ivfpq",
+                f"nprobe={shipped[0]} candidates={candidates}",
+                recall_at_k(found, exact[: len(cold)]),
+                p50,
+                p95,
+                default=candidates == shipped[1],
+                note=f"re-scored, cold cache: {read_kb:,.0f} kB read a query, {len(cold)} queries",
+            )
+            add(row, "ivfpq", False)
+    faiss.omp_set_num_threads(settings.threads)
+    return rows
 
 
 def render_markdown(rows: list[Row]) -> str:
     head = (
         "| vectors | kind | search knobs | recall@10 | p50 ms | p95 ms | threads | build s | "
-        "disk B/vec | RAM B/vec | note |\n|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|"
+        "disk B/vec | RAM B/vec | vector file B/vec | note |\n"
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     )
     lines = [head]
 
@@ -412,7 +645,8 @@ def render_markdown(rows: list[Row]) -> str:
         lines.append(
             f"| {r.n:,} | {r.kind} | {knobs} | {num(r.recall10, '.3f')} | {num(r.p50_ms, '.2f')} | "
             f"{num(r.p95_ms, '.2f')} | {r.threads} | {num(r.build_s, '.1f')} | "
-            f"{num(r.disk_bytes_per_vector, ',.0f')} | {num(r.ram_bytes_per_vector, ',.0f')} | {r.note} |"
+            f"{num(r.disk_bytes_per_vector, ',.0f')} | {num(r.ram_bytes_per_vector, ',.0f')} | "
+            f"{num(r.file_bytes_per_vector, ',.0f')} | {r.note} |"
         )
     return "\n".join(lines)
 
@@ -439,7 +673,20 @@ def render_markdown(rows: list[Row]) -> str:
 @click.option("--hnsw-max", default="4M", show_default=True, help="Skip HNSW above this size.")
 @click.option("--ef-search", default="16,32,64,128", show_default=True)
 @click.option("--nprobe", default="8,16,32,64", show_default=True)
-@click.option("--k-factor", default="1,4,8", show_default=True)
+@click.option("--k-factor", default="1,4,8", show_default=True, help="IVF-PQ baseline's 8-bit re-ranking.")
+@click.option(
+    "--candidates",
+    default="250,500,1000,2000",
+    show_default=True,
+    help="IVF-PQ candidates re-scored exactly from the vector file (the shipped path).",
+)
+@click.option(
+    "--exact-queries", default=5, show_default=True, help="Queries for the exact scan above --flat-max."
+)
+@click.option(
+    "--cold/--no-cold", default=True, show_default=True, help="Time re-scoring with a cold cache too."
+)
+@click.option("--cold-queries", default=50, show_default=True, help="Queries timed with a cold cache.")
 @click.option(
     "--out",
     "out_dir",
@@ -464,6 +711,10 @@ def main(
     ef_search: str,
     nprobe: str,
     k_factor: str,
+    candidates: str,
+    exact_queries: int,
+    cold: bool,
+    cold_queries: int,
     out_dir: Path,
     keep: bool,
     seed: int,
@@ -485,6 +736,10 @@ def main(
         flat_queries=min(flat_queries, queries),
         out_dir=out_dir,
         keep=keep,
+        candidates=parse_list(candidates),
+        exact_queries=exact_queries,
+        cold=cold,
+        cold_queries=cold_queries,
     )
     faiss.omp_set_num_threads(threads)
     anchors = minilm_anchors(eval_dir, out_dir) if data_kind == "minilm" else gmm_anchors()

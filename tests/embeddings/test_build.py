@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +20,9 @@ from embeddings.build import (
 from embeddings.encoder import HashingEncoder, Vectors
 from embeddings.errors import IndexCorrupt, IndexMismatch, IndexNotFound
 from embeddings.manifest import FORMAT_VERSION, MANIFEST_NAME
+from embeddings.milvus_store import MilvusVectorStore, collection_name, index_collections
 from embeddings.search import Searcher
+from embeddings.vector_store import FaissVectorStore, VectorStoreConfig
 from tests.embeddings.articles import fictional_articles, long_article
 
 
@@ -49,7 +53,7 @@ class FailingEncoder(HashingEncoder):
         return super().encode_passages(texts, batch_size)
 
 
-def test_build_writes_a_manifest_and_reports(tmp_path: Path) -> None:
+def test_build_writes_a_manifest_and_reports(tmp_path: Path, vector_store: str) -> None:
     articles = fictional_articles()
     seen: list[BuildProgress] = []
     report = build_index_from_articles(
@@ -67,6 +71,17 @@ def test_build_writes_a_manifest_and_reports(tmp_path: Path) -> None:
     assert manifest["articles"] == len(articles) and manifest["chunks"] == report.chunks_total
     assert manifest["index_kind"] == "flat"
     assert manifest["corpus_fingerprint"] == report.corpus_fingerprint
+    generation = tmp_path / "idx" / report.generation
+    if vector_store == "faiss":
+        assert manifest["vector_store"] == {"backend": "faiss", "file": "index.faiss"}
+        assert (generation / "index.faiss").is_file()
+    else:
+        assert manifest["vector_store"]["backend"] == "milvus"
+        assert manifest["vector_store"]["uri"] == os.environ["NEWSBOT_VECTOR_STORE"]
+        assert manifest["vector_store"]["collection"].startswith("newsbot_")
+        assert not (generation / "index.faiss").exists()
+    # the float vectors stay beside the chunks whatever the backend: re-scoring and updates read them
+    assert {"chunks.sqlite", "vectors.npy", "ids.npy"} <= set(manifest["files"])
 
 
 def test_stats_describe_the_index(tmp_path: Path) -> None:
@@ -80,7 +95,7 @@ def test_stats_describe_the_index(tmp_path: Path) -> None:
     assert stats.model == "hashing-test-encoder" and stats.index_kind == "flat"
 
 
-def test_update_embeds_only_new_and_changed_and_deletes_removed(tmp_path: Path) -> None:
+def test_update_embeds_only_new_and_changed_and_deletes_removed(tmp_path: Path, vector_store: str) -> None:
     articles = fictional_articles()
     first = CountingEncoder()
     build_index_from_articles(articles[:4], tmp_path, first)
@@ -123,7 +138,7 @@ def test_update_embeds_only_new_and_changed_and_deletes_removed(tmp_path: Path) 
     assert again.embedded == [] and report.articles_unchanged == 4
 
 
-def test_update_without_an_index_builds_one(tmp_path: Path) -> None:
+def test_update_without_an_index_builds_one(tmp_path: Path, vector_store: str) -> None:
     report = update_index_from_articles(fictional_articles(), tmp_path / "new", HashingEncoder())
     assert report.full_rebuild_reason is not None
     assert report.articles_indexed == 5
@@ -151,7 +166,9 @@ def test_update_with_another_model_rebuilds_everything(tmp_path: Path) -> None:
     assert report.chunks_embedded == report.chunks_total
 
 
-def test_a_build_that_fails_half_way_leaves_the_old_index_answering(tmp_path: Path) -> None:
+def test_a_build_that_fails_half_way_leaves_the_old_index_answering(
+    tmp_path: Path, vector_store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     articles = fictional_articles()
     build_index_from_articles(articles[:3], tmp_path, HashingEncoder())
     before = (tmp_path / MANIFEST_NAME).read_text()
@@ -161,12 +178,28 @@ def test_a_build_that_fails_half_way_leaves_the_old_index_answering(tmp_path: Pa
         build_index_from_articles(many, tmp_path, FailingEncoder(after=10))
     with pytest.raises(KeyboardInterrupt):
         update_index_from_articles(many, tmp_path, FailingEncoder(after=10))
+    # and while the vectors are being written to the vector store (a FAISS file, a Milvus collection)
+    with monkeypatch.context() as patch, pytest.raises(KeyboardInterrupt):
+        for store_class in (FaissVectorStore, MilvusVectorStore):
+            patch.setattr(store_class, "add", _interrupted_after_half(store_class.add))
+        build_index_from_articles(many, tmp_path, HashingEncoder())
 
     assert (tmp_path / MANIFEST_NAME).read_text() == before
     with Searcher.open(tmp_path, HashingEncoder()) as searcher:
         assert searcher.stats().articles == 3
         assert searcher.search("Glimmer River footbridge", k=1)[0].article.id == articles[0].id
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]
+    if vector_store == "milvus-lite":  # the half-filled collection was dropped, the old one left alone
+        current = json.loads(before)["vector_store"]["collection"]
+        assert index_collections(VectorStoreConfig.from_env(), tmp_path) == [current]
+
+
+def _interrupted_after_half(add: Callable[..., None]) -> Callable[..., None]:
+    def half_then_interrupt(self: object, ids: np.ndarray, vectors: np.ndarray) -> None:
+        add(self, ids[: len(ids) // 2], vectors[: len(ids) // 2])
+        raise KeyboardInterrupt("interrupted while writing vectors")
+
+    return half_then_interrupt
 
 
 def test_nothing_to_index_leaves_the_index_alone(tmp_path: Path) -> None:
@@ -187,14 +220,25 @@ def test_a_blank_article_is_skipped_with_its_reason(tmp_path: Path) -> None:
     assert report.articles_indexed == 4
 
 
-def test_stale_temporary_directories_are_cleaned_by_the_next_build(tmp_path: Path) -> None:
+def test_stale_temporary_directories_are_cleaned_by_the_next_build(tmp_path: Path, vector_store: str) -> None:
     build_index_from_articles(fictional_articles(), tmp_path, HashingEncoder())
     stale = tmp_path / ".tmp-20310101T000000-1-abcdef"
     stale.mkdir()
     (stale / "chunks.sqlite").write_bytes(b"half written")
-    build_index_from_articles(fictional_articles(), tmp_path, HashingEncoder())
+    config = VectorStoreConfig.from_env()
+    if vector_store == "milvus-lite":  # a collection a killed build left half filled
+        MilvusVectorStore.create(
+            config, collection_name(tmp_path, "gen-20310101T000000-1-abcdef"), 384, "flat", 10
+        ).close()
+    report = build_index_from_articles(fictional_articles(), tmp_path, HashingEncoder())
     assert not stale.exists()
     assert len([p for p in tmp_path.iterdir() if p.name.startswith("gen-")]) == 1
+    if vector_store == "milvus-lite":
+        # the build before this one stays until the next build (searchers opened on it still answer)
+        assert collection_name(tmp_path, report.generation) in index_collections(config, tmp_path)
+        assert collection_name(tmp_path, "gen-20310101T000000-1-abcdef") not in index_collections(
+            config, tmp_path
+        )
 
 
 def test_opening_reports_missing_corrupt_and_mismatched_indexes(tmp_path: Path) -> None:

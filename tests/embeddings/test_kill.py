@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -9,34 +10,59 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from embeddings.build import build_index_from_articles
 from embeddings.encoder import HashingEncoder
 from embeddings.manifest import MANIFEST_NAME
+from embeddings.milvus_store import collection_name, index_collections
 from embeddings.search import Searcher
+from embeddings.vector_store import VectorStoreConfig
 from tests.embeddings.articles import fictional_articles
 
 REPO = Path(__file__).resolve().parents[2]
 
-# The child builds a large index with an encoder that announces itself and then crawls, so the kill
-# lands while the new generation is half written.
+# The child builds a large index and announces, then crawls, at one stage: while embedding (with an
+# encoder that sleeps), or while writing the vectors to the vector store (NEWSBOT_VECTOR_STORE: a FAISS
+# file, or a Milvus collection half filled), so the kill lands while the new generation is half written.
 CHILD = """
 import sys, time
 from pathlib import Path
 from embeddings.build import build_index_from_articles
 from embeddings.encoder import HashingEncoder
+from embeddings.milvus_store import MilvusVectorStore
+from embeddings.vector_store import FaissVectorStore
 from tests.embeddings.articles import fictional_articles, long_article
+
+def crawl():
+    Path(sys.argv[2]).write_text("started")
+    time.sleep(60)
 
 class SlowEncoder(HashingEncoder):
     def encode_passages(self, texts, batch_size=64):
-        Path(sys.argv[2]).write_text("embedding")
-        time.sleep(60)
+        crawl()
         return super().encode_passages(texts, batch_size)
 
-build_index_from_articles([long_article(200), *fictional_articles()], Path(sys.argv[1]), SlowEncoder())
+def slow_add(add):
+    def half_then_crawl(self, ids, vectors):
+        add(self, ids[: len(ids) // 2], vectors[: len(ids) // 2])
+        crawl()
+    return half_then_crawl
+
+encoder = HashingEncoder()
+if sys.argv[3] == "embedding":
+    encoder = SlowEncoder()
+else:
+    for store in (FaissVectorStore, MilvusVectorStore):
+        store.add = slow_add(store.add)
+build_index_from_articles([long_article(200), *fictional_articles()], Path(sys.argv[1]), encoder)
 """
 
 
-def test_sigkill_mid_build_leaves_the_old_index_answering(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stage", ["embedding", "writing vectors"])
+def test_sigkill_mid_build_leaves_the_old_index_answering(
+    tmp_path: Path, vector_store: str, stage: str
+) -> None:
     index_dir = tmp_path / "index"
     articles = fictional_articles()
     build_index_from_articles(articles[:2], index_dir, HashingEncoder())
@@ -44,7 +70,7 @@ def test_sigkill_mid_build_leaves_the_old_index_answering(tmp_path: Path) -> Non
 
     marker = tmp_path / "started"
     child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(index_dir), str(marker)],
+        [sys.executable, "-c", CHILD, str(index_dir), str(marker), stage.split()[0]],
         cwd=REPO,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
@@ -67,7 +93,12 @@ def test_sigkill_mid_build_leaves_the_old_index_answering(tmp_path: Path) -> Non
         assert searcher.search("marmalade festival", k=1)[0].article.id == articles[1].id
 
     # the next build removes what the killed one left and publishes normally
-    build_index_from_articles(articles, index_dir, HashingEncoder())
+    report = build_index_from_articles(articles, index_dir, HashingEncoder())
     assert not any(p.name.startswith(".tmp-") for p in index_dir.iterdir())
     with Searcher.open(index_dir, HashingEncoder()) as searcher:
         assert searcher.stats().articles == len(articles)
+    if vector_store == "milvus-lite":  # the killed build's collection is gone; the one before stays
+        before = json.loads(manifest_before)["vector_store"]["collection"]
+        assert index_collections(VectorStoreConfig.from_env(), index_dir) == sorted(
+            [before, collection_name(index_dir, report.generation)]
+        )
