@@ -40,6 +40,8 @@ from bot.answer import ABSTAIN_BELOW, CONFIDENCE_BIAS, CONFIDENCE_WEIGHTS, answe
 from embeddings.models import Hit
 
 if TYPE_CHECKING:
+    from benchmarks.answers_news import NewsOutcome
+    from corpus.models import Article
     from embeddings.search import Searcher
 
 REPO = Path(__file__).resolve().parents[1]
@@ -173,17 +175,21 @@ def evaluate(questions: Sequence[Question], searcher: CachedSearcher, k: int) ->
     return outcomes, Timing(retrieval, statistics.median(compose_ms) if compose_ms else 0.0, p95)
 
 
-def fit_logistic(outcomes: Sequence[Outcome], l2: float = 1e-3) -> tuple[list[float], float]:
-    """Weights and bias of a logistic regression of "answerable" on the signals (Newton's method)."""
+def fit_logistic(
+    outcomes: Sequence[Outcome], l2: float = 1e-3, weights: Sequence[float] | None = None
+) -> tuple[list[float], float]:
+    """Weights and bias of a logistic regression of "answerable" on the signals (Newton's method), each
+    outcome counting `weights[i]` times (once without)."""
     import numpy as np
 
     x = np.array([[1.0, *o.signals] for o in outcomes])
     y = np.array([1.0 if o.answerable else 0.0 for o in outcomes])
+    s = np.ones(len(outcomes)) if weights is None else np.asarray(weights, dtype=float)
     w = np.zeros(x.shape[1])
     for _ in range(50):
         p = 1.0 / (1.0 + np.exp(-x @ w))
-        gradient = x.T @ (p - y) + l2 * w
-        hessian = (x * (p * (1 - p))[:, None]).T @ x + l2 * np.eye(len(w))
+        gradient = x.T @ (s * (p - y)) + l2 * w
+        hessian = (x * (s * p * (1 - p))[:, None]).T @ x + l2 * np.eye(len(w))
         step = np.linalg.solve(hessian, gradient)
         w -= step
         if np.abs(step).max() < 1e-8:
@@ -274,9 +280,6 @@ def build_searcher(paragraphs: Sequence[tuple[str, str]], workdir: Path) -> Sear
     """Index the paragraphs as one-paragraph articles with the real encoder; open the shipped Searcher."""
     from corpus.ids import article_id
     from corpus.models import Article
-    from embeddings.build import build_index_from_articles
-    from embeddings.encoder import SentenceTransformerEncoder
-    from embeddings.search import Searcher
 
     articles = [
         Article(
@@ -288,6 +291,15 @@ def build_searcher(paragraphs: Sequence[tuple[str, str]], workdir: Path) -> Sear
         )
         for i, (title, text) in enumerate(paragraphs)
     ]
+    return index_articles(articles, workdir)
+
+
+def index_articles(articles: Sequence[Article], workdir: Path) -> Searcher:
+    """Index `articles` in `workdir/index` with the real encoder; open the shipped Searcher."""
+    from embeddings.build import build_index_from_articles
+    from embeddings.encoder import SentenceTransformerEncoder
+    from embeddings.search import Searcher
+
     encoder = SentenceTransformerEncoder()
     build_index_from_articles(articles, workdir / "index", encoder)
     return Searcher.open(workdir / "index", encoder)
@@ -378,7 +390,8 @@ def report(points: Sequence[Point], chosen: Point, outcomes: Sequence[Outcome], 
         f"{TARGET_F1} at one threshold: {'met' if met else 'not met'} at the shipped `ABSTAIN_BELOW = "
         f"{ABSTAIN_BELOW}`. The rule: the best abstention F1 among thresholds that keep gold in ≥ "
         f"{TARGET_CONTAINS:.0%} of answers (abstaining on everything gives F1 {always.f1:.3f} and answers "
-        f"nothing, so F1 alone would pick a useless bot); this run's choice: {chosen.threshold:.2f}.",
+        f"nothing, so F1 alone would pick a useless bot); this run's choice on SQuAD alone: "
+        f"{chosen.threshold:.2f}. The shipped threshold is chosen with the news questions too (below).",
         "",
         "## The confidence, and how much of it is fitted to this set",
         "",
@@ -386,7 +399,9 @@ def report(points: Sequence[Point], chosen: Point, outcomes: Sequence[Outcome], 
         "over the signals (best sentence's and its passage's IDF-weighted overlap with the question, best "
         "question–passage cosine, a negation of the question the sentence lacks, a name or number of the "
         "question missing from the passage, a contradiction — the opposite of a question word or only other "
-        "numbers in the sentence — and the weightiest question term the passage lacks).",
+        "numbers in the sentence — the weightiest question term the passage lacks, and whether the question "
+        "asks for a name, number or date that the sentence gives, or does not give), fitted on SQuAD and the "
+        "news questions together (`benchmarks/answers_news.py`); the rows below refit on SQuAD alone.",
         "",
         "| confidence | ROC AUC | threshold chosen | answer has gold | abstain F1 |",
         "|---|---|---|---|---|",
@@ -395,7 +410,7 @@ def report(points: Sequence[Point], chosen: Point, outcomes: Sequence[Outcome], 
     ]
     refit_chosen = choose(sweep(refit, GRID))
     lines += [
-        f"| refitted on this run, in-sample | {auc(refit):.3f} | {refit_chosen.threshold:.2f} | "
+        f"| refitted on SQuAD alone, in-sample | {auc(refit):.3f} | {refit_chosen.threshold:.2f} | "
         f"{refit_chosen.contains:.3f} | {refit_chosen.f1:.3f} |",
         f"| refitted, {FOLDS}-fold cross-validated (folds by article) | {auc(held_out):.3f} | "
         f"{cv_chosen.threshold:.2f} | {cv_chosen.contains:.3f} | {cv_chosen.f1:.3f} |",
@@ -415,6 +430,38 @@ def report(points: Sequence[Point], chosen: Point, outcomes: Sequence[Outcome], 
             f"{p.recall:.3f} | {p.f1:.3f} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def news_section(
+    outcomes: Sequence[Outcome],
+    questions: Sequence[Question],
+    news: Sequence[NewsOutcome],
+    points: Sequence[Point],
+) -> list[str]:
+    """The news questions' figures, and the confidence fitted on one half of both sets, read on the other."""
+    from benchmarks.answers_news import NEWS_WEIGHT, cross_halves, report_news, squad_halves
+
+    halves = cross_halves(outcomes, squad_halves(questions), news, NEWS_WEIGHT)
+    shipped = next((p for p in points if abs(p.threshold - ABSTAIN_BELOW) < 1e-9), None)
+    return report_news(news, halves, shipped)
+
+
+def refit_line(
+    outcomes: Sequence[Outcome], questions: Sequence[Question], news: Sequence[NewsOutcome] | None
+) -> str:
+    """The confidence refitted on this run (SQuAD and, when measured, news) and the threshold it gives."""
+    if news is None:
+        weights, bias = fit_logistic(outcomes)
+        threshold = choose(sweep(rescore(outcomes, weights, bias), GRID)).threshold
+    else:
+        from benchmarks.answers_news import NEWS_WEIGHT, choose_joint, fit_joint, rescore_news
+
+        weights, bias = fit_joint(outcomes, news, NEWS_WEIGHT)
+        threshold = choose_joint(rescore(outcomes, weights, bias), rescore_news(news, weights, bias))
+    return (
+        f"refitted CONFIDENCE_WEIGHTS = {tuple(round(w, 2) for w in weights)}, CONFIDENCE_BIAS = {bias:.2f}, "
+        f"ABSTAIN_BELOW = {threshold:.2f}"
+    )
 
 
 def _row(name: str, p: Point) -> str:
@@ -437,8 +484,22 @@ def _row(name: str, p: Point) -> str:
     default=None,
     help="Keep retrieved hits in this file between runs (iterating on composition); never with --write.",
 )
-def main(eval_dir: Path, limit: int | None, k: int, write: bool, fit: bool, hits_cache: Path | None) -> None:
-    """Answer quality and abstention on SQuAD 2.0, with the threshold curve."""
+@click.option(
+    "--news/--no-news",
+    "with_news",
+    default=True,
+    help="Also answer the news quiz questions of EVAL_DIR/rtqa-2020 (skipped when absent).",
+)
+def main(
+    eval_dir: Path,
+    limit: int | None,
+    k: int,
+    write: bool,
+    fit: bool,
+    hits_cache: Path | None,
+    with_news: bool,
+) -> None:
+    """Answer quality and abstention on SQuAD 2.0, with the threshold curve, and on real news questions."""
     path = eval_dir / "squad2-dev-half" / "dev-v2.0.json"
     if not path.is_file():
         raise click.ClickException(f"{path} not found: pass --eval-dir pointing at shared/eval")
@@ -457,6 +518,12 @@ def main(eval_dir: Path, limit: int | None, k: int, write: bool, fit: bool, hits
             if cache.searcher is not None:
                 cache.searcher.close()
         cache.save()
+        news = None
+        if with_news:
+            from benchmarks.answers_news import run_news
+
+            news_cache = hits_cache.with_suffix(".news.pkl") if hits_cache else None
+            news = run_news(eval_dir, Path(tmp) / "news", k, news_cache)
     seconds = time.perf_counter() - started
     args = ["python -m benchmarks answers"]
     if limit is not None:
@@ -465,14 +532,17 @@ def main(eval_dir: Path, limit: int | None, k: int, write: bool, fit: bool, hits
         args.append(f"--k {k}")
     if fit:
         args.append("--fit")
+    if not with_news:
+        args.append("--no-news")
     run = Run(" ".join(args), seconds, timing, load_before, os.getloadavg(), k, cache.loaded, code)
     points = sweep(outcomes, GRID)
     chosen = choose(points)
     text = report(points, chosen, outcomes, run)
+    if news is not None:
+        text += "\n" + "\n".join(news_section(outcomes, questions, news, points)) + "\n"
     click.echo(text)
     if fit:
-        weights, bias = fit_logistic(outcomes)
-        click.echo(f"refitted CONFIDENCE_WEIGHTS = {tuple(round(w, 2) for w in weights)}, BIAS = {bias:.2f}")
+        click.echo(refit_line(outcomes, questions, news))
     if write and limit is None and hits_cache is None:
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(text, encoding="utf-8")

@@ -12,10 +12,14 @@ BENCHMARKS: dict[str, str] = {
     "dedup": "benchmarks.dedup:main",
     "retrieval": "benchmarks.retrieval:main",
     "answers": "benchmarks.answers:main",
+    "encoders": "benchmarks.encoders:main",
+    "news": "benchmarks.news:main",
     "indexing": "benchmarks.indexing:main",
+    "distributed": "benchmarks.distributed:main",
     "query": "benchmarks.query:main",
     "coldstart": "benchmarks.coldstart:main",
     "scale": "benchmarks.scale:main",
+    "reader": "benchmarks.reader:main",
 }
 
 

@@ -95,6 +95,21 @@ def load_squad(path: Path, limit: int | None = None, max_titles: int | None = No
 
 def load_jsonl(corpus: Path, questions_path: Path, limit: int | None = None) -> EvalSet:
     """A generic set: articles and questions, one JSON object per line."""
+    articles, by_url = load_articles_jsonl(corpus)
+    questions: list[Question] = []
+    for line in questions_path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        record = json.loads(line)
+        gold = record.get("article_id") or by_url.get(normalise_url(str(record.get("url") or "")))
+        if not gold:
+            raise click.ClickException(f"question without a known gold article: {record.get('question')!r}")
+        questions.append(Question(str(record["question"]), str(gold)))
+    return EvalSet(corpus.stem, tuple(articles), tuple(_limited(questions, limit)))
+
+
+def load_articles_jsonl(corpus: Path) -> tuple[list[Article], dict[str, str]]:
+    """The articles of a newsbot JSONL file, and their ids by normalised url."""
     articles: list[Article] = []
     by_url: dict[str, str] = {}
     for number, line in enumerate(corpus.read_text(encoding="utf-8").splitlines(), 1):
@@ -118,16 +133,7 @@ def load_jsonl(corpus: Path, questions_path: Path, limit: int | None = None) -> 
         )
         if url:
             by_url[normalise_url(url)] = aid
-    questions: list[Question] = []
-    for line in questions_path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        record = json.loads(line)
-        gold = record.get("article_id") or by_url.get(normalise_url(str(record.get("url") or "")))
-        if not gold:
-            raise click.ClickException(f"question without a known gold article: {record.get('question')!r}")
-        questions.append(Question(str(record["question"]), str(gold)))
-    return EvalSet(corpus.stem, tuple(articles), tuple(_limited(questions, limit)))
+    return articles, by_url
 
 
 def _limited(questions: list[Question], limit: int | None) -> list[Question]:
@@ -174,11 +180,14 @@ def score(ranks: Sequence[int | None]) -> Scores:
 
 
 def build_and_open(
-    eval_set: EvalSet, index_dir: Path, encoder: Encoder, log: Callable[[str], None]
+    eval_set: EvalSet, index_dir: Path, encoder: Encoder, log: Callable[[str], None], update: bool = False
 ) -> tuple[Searcher, float]:
-    from embeddings.build import build_index_from_articles
+    """Index the set's articles and open the index; `update` keeps what an index already in `index_dir`
+    holds of them (a kept index re-embeds nothing on a second run)."""
+    from embeddings.build import build_index_from_articles, update_index_from_articles
 
-    report = build_index_from_articles(eval_set.articles, index_dir, encoder)
+    index = update_index_from_articles if update else build_index_from_articles
+    report = index(eval_set.articles, index_dir, encoder)
     log(
         f"index: {report.articles_indexed} articles, {report.chunks_total} chunks, "
         f"embedded in {report.elapsed_s:.1f} s ({report.chunks_per_second:.0f} chunks/s)"

@@ -38,7 +38,8 @@ class AnswerSentence:
 class Answer:
     """An answer. Invariants: every sentence's `n` is a citation's `n`; every citation is used; citation
     numbers run 1..N in order of first use. When `abstained`, `sentences` and `citations` are empty and
-    `closest` lists the nearest sources found, if any."""
+    `closest` lists the nearest sources found, if any. `short` is the name, number or date the question
+    asks for, as the first sentence gives it (source `short_n`), when the question asks for one."""
 
     question: str
     sentences: tuple[AnswerSentence, ...]
@@ -46,6 +47,8 @@ class Answer:
     passages: tuple[Hit, ...]
     abstained: bool
     closest: tuple[Citation, ...] = ()
+    short: str | None = None
+    short_n: int | None = None
 
     @property
     def text(self) -> str:

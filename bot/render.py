@@ -33,14 +33,16 @@ def source_line(citation: Citation) -> str:
 
 
 def render_text(answer: Answer) -> str:
-    """The answer, then its numbered sources; or the abstention, then the closest sources."""
+    """The short answer (the name, number or date asked for) when there is one, the answer, then its
+    numbered sources; or the abstention, then the closest sources."""
     if answer.abstained:
         lines = [NOT_COVERED]
         if answer.closest:
             lines += ["", "Closest sources found:"]
             lines += [source_line(c) for c in answer.closest]
         return "\n".join(lines)
-    lines = [answer.text, "", "Sources:"]
+    lines = [f"{answer.short} [{answer.short_n}]", ""] if answer.short else []
+    lines += [answer.text, "", "Sources:"]
     lines += [source_line(c) for c in answer.citations]
     return "\n".join(lines)
 
@@ -76,10 +78,13 @@ def _passage_dict(hit: Hit) -> dict[str, Any]:
 
 
 def answer_dict(answer: Answer) -> dict[str, Any]:
-    """The JSON-ready form: question, answer, abstained, citations, passages (and closest, if abstained)."""
+    """The JSON-ready form: question, answer, short_answer, abstained, citations, passages (and closest,
+    if abstained)."""
+    short = {"text": answer.short, "n": answer.short_n} if answer.short else None
     return {
         "question": answer.question,
         "answer": NOT_COVERED if answer.abstained else answer.text,
+        "short_answer": short,
         "abstained": answer.abstained,
         "citations": [_citation_dict(c) for c in answer.citations],
         "closest": [_citation_dict(c) for c in answer.closest],

@@ -81,7 +81,8 @@ def render_source_line(citation: Citation, *, label: str | None = None) -> str:
 
 
 def render_answer_html(answer: Answer) -> str:
-    """The answer for Telegram: its sentences with their `[n]`, then the numbered sources.
+    """The answer for Telegram: the short answer in bold when there is one, its sentences with their
+    `[n]`, then the numbered sources.
 
     An abstention says so in plain words and lists the closest sources, if any, as near misses.
     """
@@ -91,6 +92,8 @@ def render_answer_html(answer: Answer) -> str:
         closest = "\n".join(render_source_line(c, label="•") for c in answer.closest)
         return f"{ABSTAIN_TEXT}\n\nThe closest articles I found, though they do not answer it:\n{closest}"
     body = " ".join(f"{esc(_flat(s.text))} [{s.n}]" for s in answer.sentences)
+    if answer.short and _flat(answer.short):
+        body = f"<b>{esc(_flat(answer.short))}</b> [{answer.short_n}]\n\n{body}"
     sources = "\n".join(render_source_line(c) for c in answer.citations)
     return f"{body}\n\n<b>Sources</b>\n{sources}"
 

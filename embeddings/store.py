@@ -374,6 +374,18 @@ class Store:
             rows = self.conn.execute(sql, params).fetchall()
         return [(int(r[0]), float(r[1])) for r in rows]
 
+    def matching_pks(self, match: str) -> set[int]:
+        """The row ids of the chunks matching an FTS5 MATCH expression, unscored (empty for an invalid
+        expression). For words known to be rare enough: it walks the whole posting list."""
+        if not match:
+            return set()
+        with self._lock:
+            try:
+                rows = self.conn.execute("SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ?", (match,))
+                return {int(row[0]) for row in rows}
+            except sqlite3.OperationalError:
+                return set()
+
     def count_matches(self, match: str, limit: int) -> int:
         """How many chunks match an FTS5 MATCH expression, counting no further than `limit` (a common
         word's count stops early instead of walking its whole posting list). 0 for an invalid expression."""

@@ -74,6 +74,22 @@ def test_ask_cites_the_right_article_and_quotes_it(
     assert len(data["passages"]) <= 8
 
 
+@pytest.mark.parametrize(
+    ("question", "short"),
+    [
+        ("How much will the Harbour Line tram cost?", "412 million crowns"),
+        ("Who won the Exampleton Marathon?", "Tomasz Reyes"),
+    ],
+)
+def test_the_answer_leads_with_the_sentence_that_answers_and_its_short_answer(
+    demo_index: Path, question: str, short: str
+) -> None:
+    data = ask_json(demo_index, question)
+    assert data["short_answer"] == {"text": short, "n": 1}
+    assert short in data["answer"].split(" [1]")[0], "the first sentence gives it"
+    assert len(data["citations"]) == 1  # no sentence of another article that merely names the tram
+
+
 def test_off_topic_question_abstains_with_closest_sources(demo_index: Path) -> None:
     data = ask_json(demo_index, "What is the boiling point of mercury in kelvin?")
     assert data["abstained"] is True

@@ -135,3 +135,32 @@ def test_cross_validation_scores_each_article_with_weights_fitted_on_the_others(
     assert auc(held_out[:80]) == 1.0
     weights, bias = fit_logistic(outcomes)
     assert auc(rescore(outcomes, weights, bias)) > auc(held_out)
+
+
+def test_a_run_with_news_questions_reports_them_by_half(tmp_path: Path) -> None:
+    from tests.benchmarks.test_news_bench import write_quiz
+
+    write_squad(tmp_path)
+    write_quiz(tmp_path)
+    result = CliRunner().invoke(main, ["--eval-dir", str(tmp_path), "--no-write", "--fit"])
+    assert result.exit_code == 0, result.output
+    assert "## News questions (RealTimeQA 2020)" in result.output
+    assert "6 quiz questions" in result.output and "never abstain (baseline)" in result.output
+    assert "### Fitted on one half, read on the other" in result.output
+    refit = next(line for line in result.output.splitlines() if line.startswith("refitted"))
+    assert "ABSTAIN_BELOW = " in refit
+    quiet = CliRunner().invoke(main, ["--eval-dir", str(tmp_path), "--no-write", "--no-news"])
+    assert quiet.exit_code == 0 and "News questions" not in quiet.output
+
+
+def test_the_joint_threshold_keeps_squad_gold_and_abstains_little_on_news() -> None:
+    from benchmarks.answers_news import NewsOutcome, choose_joint, news_point
+
+    # SQuAD: answerable questions above 0.5 hold gold; unanswerable ones sit at 0.3 and 0.6.
+    squad = [Outcome(True, c, True, True, ()) for c in (0.55, 0.65, 0.75, 0.85, 0.95)]
+    squad += [Outcome(False, c, False, False, ()) for c in (0.3, 0.3, 0.6)]
+    news = [NewsOutcome(c, True, False, True, "even", ()) for c in (0.25, 0.45, 0.7, 0.8, 0.9, 0.95)] * 2
+    threshold = choose_joint(squad, news)
+    assert news_point(news, threshold).abstained <= 0.10  # not 0.5, which would keep all SQuAD gold
+    assert threshold <= 0.25
+    assert news_point(news, float("-inf")).right == 1.0

@@ -217,3 +217,52 @@ def test_answer_through_a_real_searcher_with_the_fake_encoder(tmp_path, fake_enc
             answer("  ", searcher)
     finally:
         searcher.close()
+
+
+# A profile of the mayor that names the tram once, retrieved first: it shares "tram" with a question about
+# the tram's cost and nothing else of it.
+MAYOR = (
+    "Mayor Olivia Brandt, first elected in 2019, spent the spring visiting every school in the city. "
+    "She rode the old tram to Northfield on Friday and promised 3,000 new homes by 2030."
+)
+
+
+def test_the_amount_sentence_leads_a_how_much_question() -> None:
+    result = compose("How much will the Harbour Line tram cost?", hits(), threshold=0.0)
+    assert result.sentences[0].text.endswith("expected to cost 412 million crowns.")
+    assert result.short == "412 million crowns" and result.short_n == result.sentences[0].n
+    check_invariants(result)
+
+
+def test_a_sentence_of_another_article_sharing_one_word_is_not_in_the_answer() -> None:
+    retrieved = [hit("mayor", MAYOR, 1, 1.0, 0.7), hit("tram", TRAM, 2, 0.95, 0.65)]
+    result = compose("How much will the Harbour Line tram cost?", retrieved, threshold=0.0)
+    assert "412 million crowns" in result.sentences[0].text
+    assert all("Brandt" not in s.text and "old tram" not in s.text for s in result.sentences)
+    assert [c.article_id for c in result.citations] == ["tram"]
+    check_invariants(result)
+
+
+@pytest.mark.parametrize(
+    ("question", "short"),
+    [
+        ("How many stops will the Harbour Line tram have?", "11 stops"),
+        ("When does construction of the tram begin?", "January 2025"),
+        ("Who leads the tram project?", "Ilse Marrow"),
+        ("Which company will build the Harbour Line tram?", "Kestrel Rail"),
+    ],
+)
+def test_the_short_answer_is_the_span_asked_for(question: str, short: str) -> None:
+    text = (
+        "The Harbour Line tram will have 11 stops along the old harbour. "
+        "Ilse Marrow, who leads the tram project, said construction begins in January 2025. "
+        "Kestrel Rail won the contract to build the Harbour Line tram."
+    )
+    result = compose(question, [hit("plan", text, 1, 1.0)], threshold=0.0)
+    assert result.short == short
+    assert short in result.sentences[0].text and result.short_n == 1
+
+
+def test_no_short_answer_when_the_question_asks_for_no_name_number_or_date() -> None:
+    result = compose("Why did the council approve the Harbour Line tram?", hits(), threshold=0.0)
+    assert not result.abstained and result.short is None and result.short_n is None

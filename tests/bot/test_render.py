@@ -81,3 +81,24 @@ def test_json_has_the_documented_shape_and_keeps_unicode() -> None:
         "rank", "score", "article_id", "chunk_id", "title", "publisher", "published", "url", "source", "text",
     }  # fmt: skip
     assert data["answer"] == "Quote 1. [1]"
+
+
+def test_the_short_answer_comes_first_in_text_and_in_json() -> None:
+    result = Answer(
+        "How much will the tram cost?",
+        (AnswerSentence("The tram will cost 412 million crowns.", 1),),
+        (citation(1),),
+        (passage(),),
+        abstained=False,
+        short="412 million crowns",
+        short_n=1,
+    )
+    assert render_text(result).splitlines()[:3] == [
+        "412 million crowns [1]",
+        "",
+        "The tram will cost 412 million crowns. [1]",
+    ]
+    assert json.loads(render_json(result))["short_answer"] == {"text": "412 million crowns", "n": 1}
+    plain = Answer("Why?", result.sentences, result.citations, (), abstained=False)
+    assert render_text(plain).splitlines()[0] == "The tram will cost 412 million crowns. [1]"
+    assert answer_dict(plain)["short_answer"] is None

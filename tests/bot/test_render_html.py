@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -242,3 +243,13 @@ def test_the_checker_itself_rejects_what_telegram_rejects() -> None:
         with pytest.raises(TelegramHTMLError):
             check_telegram_html(bad)
     assert check_telegram_html('<a href="https://x.example">x&amp;y&#33;</a>') == "x&y!"
+
+
+def test_the_short_answer_leads_in_bold_and_escaped() -> None:
+    result = answer_of([("Shares of <Acme & Sons> rose 4% on Monday.", 1)], [cite(1)], "Who rose?")
+    html = render_answer_html(replace(result, short="<Acme & Sons>\n\n</b>", short_n=1))
+    assert html.startswith("<b>&lt;Acme &amp; Sons&gt; &lt;/b&gt;</b> [1]\n\n")
+    plain = check_telegram_html(html)
+    assert plain.startswith("<Acme & Sons> </b> [1]")
+    assert "Shares of <Acme & Sons> rose 4% on Monday. [1]" in plain
+    assert render_answer_html(result).startswith("Shares of &lt;Acme")

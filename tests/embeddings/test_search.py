@@ -4,15 +4,18 @@ fusion arithmetic and concurrent readers."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from embeddings import search
 from embeddings.build import build_index_from_articles
 from embeddings.encoder import HashingEncoder
 from embeddings.search import (
+    EXACT_FILTER_LIMIT,
     FusionConfig,
     Scored,
     Searcher,
@@ -84,7 +87,22 @@ def test_fts_query_quotes_every_word() -> None:
     assert fts_query('x"y') == '"x" OR "y" OR "x y"'
 
 
-def test_date_filters_are_inclusive_days(searcher: Searcher) -> None:
+@pytest.fixture
+def any_searcher(tmp_path: Path, vector_store: str) -> Iterator[Searcher]:
+    """`searcher` on each vector backend (FAISS, Milvus Lite)."""
+    build_index_from_articles([*fictional_articles(), long_article()], tmp_path, HashingEncoder())
+    with Searcher.open(tmp_path, HashingEncoder()) as opened:
+        yield opened
+
+
+@pytest.mark.parametrize("exact_limit", [EXACT_FILTER_LIMIT, 0], ids=["exact", "through-the-index"])
+def test_date_filters_are_inclusive_days(
+    any_searcher: Searcher, exact_limit: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Small allowed sets are scored exactly from the stored vectors; with the limit at 0 every filter
+    # goes through the vector index (FAISS's id selector, Milvus's filter expression).
+    monkeypatch.setattr(search, "EXACT_FILTER_LIMIT", exact_limit)
+    searcher = any_searcher
     hits = searcher.search("Sampleford", k=10, since=date(2031, 6, 1), until=date(2031, 6, 1))
     assert {h.article.title for h in hits} == {"Sampleford library lends out telescopes"}
     hits = searcher.search("news", k=10, since=date(2031, 6, 2))
