@@ -35,10 +35,10 @@ import numpy as np
 
 from benchmarks.answers import machine, revision
 from benchmarks.retrieval import (
-    DEFAULT_EVAL_DIR,
     SQUAD_PATH,
     EvalSet,
     Scores,
+    eval_dir_option,
     gold_ranks,
     load_jsonl,
     load_squad,
@@ -204,13 +204,7 @@ def load() -> str:
 
 
 @click.command()
-@click.option(
-    "--eval-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_EVAL_DIR,
-    show_default=True,
-    help="The shared evaluation folder (squad2-dev-half/, rtqa-2020/).",
-)
+@eval_dir_option("The shared evaluation folder (squad2-dev-half/, rtqa-2020/).")
 @click.option("--limit", type=click.IntRange(min=1), help="Ask only this many questions per set.")
 @click.option("--titles", type=click.IntRange(min=1), help="SQuAD: only this many Wikipedia articles.")
 @click.option("--passages", default=96, show_default=True, help="Paragraphs timed for passages/s.")

@@ -39,6 +39,7 @@ from benchmarks.retrieval import (
     Question,
     Scores,
     build_and_open,
+    eval_dir_option,
     gold_ranks,
     load_articles_jsonl,
     load_squad,
@@ -433,13 +434,7 @@ def render(sets: Sequence[SetFigures], command: str, seconds: float, code: str) 
 
 
 @click.command()
-@click.option(
-    "--eval-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_EVAL_DIR,
-    show_default=True,
-    help="The shared evaluation folder (holds rtqa-2020/ and squad2-dev-half/).",
-)
+@eval_dir_option("The shared evaluation folder (holds rtqa-2020/ and squad2-dev-half/).")
 @click.option("--squad/--no-squad", default=True, show_default=True, help="Measure SQuAD retrieval too.")
 @click.option(
     "--k", type=click.IntRange(min=1), default=8, show_default=True, help="Passages an answer reads."

@@ -32,7 +32,14 @@ import click
 from benchmarks.answers import load_squad as load_squad_answers
 from benchmarks.answers import machine, normalise, revision
 from benchmarks.news import RTQA_DIR, NewsQuestion, load_rtqa, words
-from benchmarks.retrieval import DEFAULT_EVAL_DIR, SQUAD_PATH, EvalSet, Question, build_and_open, load_squad
+from benchmarks.retrieval import (
+    SQUAD_PATH,
+    EvalSet,
+    Question,
+    build_and_open,
+    eval_dir_option,
+    load_squad,
+)
 from bot.reader import READER_SENTENCES, GemmaReader, Reader, evidence, gemma_model_path, read
 
 if TYPE_CHECKING:
@@ -223,13 +230,7 @@ def render(tallies: Sequence[Tally], speed: Speed, run: dict[str, str]) -> str:
 
 
 @click.command()
-@click.option(
-    "--eval-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_EVAL_DIR,
-    show_default=True,
-    help="The shared evaluation folder (holds rtqa-2020/ and squad2-dev-half/).",
-)
+@eval_dir_option("The shared evaluation folder (holds rtqa-2020/ and squad2-dev-half/).")
 @click.option(
     "--squad",
     "squad_n",

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import click
 import numpy as np
+from click.decorators import FC
 
 from corpus.ids import article_id, normalise_url
 from corpus.models import Article
@@ -47,6 +48,18 @@ METHODS: dict[str, FusionConfig] = {
     "rrf": FusionConfig(method="rrf"),
     "hybrid": DEFAULT_FUSION,
 }
+
+
+def eval_dir_option(help_text: str) -> Callable[[FC], FC]:
+    """`--eval-dir`, defaulting to ../shared/eval, as the retrieval, news, encoders and reader benchmarks
+    take it."""
+    return click.option(
+        "--eval-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=DEFAULT_EVAL_DIR,
+        show_default=True,
+        help=help_text,
+    )
 
 
 @dataclass(frozen=True)
@@ -244,13 +257,7 @@ def render(results: dict[str, Scores], eval_set: EvalSet, reference: bool) -> st
 
 
 @click.command()
-@click.option(
-    "--eval-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_EVAL_DIR,
-    show_default=True,
-    help="The shared evaluation folder (holds squad2-dev-half/).",
-)
+@eval_dir_option("The shared evaluation folder (holds squad2-dev-half/).")
 @click.option("--corpus", type=click.Path(dir_okay=False, path_type=Path), help="A JSONL corpus instead.")
 @click.option("--questions", type=click.Path(dir_okay=False, path_type=Path), help="JSONL questions.")
 @click.option("--limit", type=click.IntRange(min=1), help="Ask only this many questions (spread evenly).")
