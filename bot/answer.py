@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from bot.errors import EmptyQuestion, QuestionTooLong
 from bot.models import Answer, AnswerSentence, Citation
+from bot.reader import Reader, evidence, read
 from bot.sentences import OPPOSITES, content_terms, split_sentences, tokens
 from bot.spans import answer_type, find_span, lower_case_words
 from embeddings.models import Hit
@@ -164,17 +165,21 @@ def answer(
     since: date | None = None,
     until: date | None = None,
     threshold: float = ABSTAIN_BELOW,
+    reader: Reader | None = None,
 ) -> Answer:
     """Answer `question` from the index behind `searcher`, citing every sentence, or abstain when the
-    confidence is under `threshold` (0 never abstains while a sentence shares a question term)."""
+    confidence is under `threshold` (0 never abstains while a sentence shares a question term). With a
+    `reader` (bot/reader.py), its short answer, when it stands word for word in a scored sentence, leads."""
     if k < 1:
         raise ValueError("k must be at least 1")
     text = clean_question(question)
     hits = searcher.search(text, k=k, since=since, until=until)
-    return compose(text, hits, threshold)
+    return compose(text, hits, threshold, reader)
 
 
-def compose(question: str, hits: Sequence[Hit], threshold: float = ABSTAIN_BELOW) -> Answer:
+def compose(
+    question: str, hits: Sequence[Hit], threshold: float = ABSTAIN_BELOW, reader: Reader | None = None
+) -> Answer:
     """The answer to an already cleaned `question` from retrieved `hits` (best first)."""
     assessment = assess(question, hits)
     if not assessment.candidates or assessment.confidence < threshold:
@@ -187,16 +192,26 @@ def compose(question: str, hits: Sequence[Hit], threshold: float = ABSTAIN_BELOW
             closest=_closest(assessment.candidates, hits),
         )
     chosen = select(assessment.candidates)
+    short = chosen[0].span
+    if reader is not None:
+        # The reader only picks: what it proposes is used when it is a span of one of the sentences it
+        # was shown, and that sentence then leads so the short answer is quoted and cited right after it.
+        # The abstention stays the confidence's: a reader never makes newsbot answer what it would not.
+        reading = read(reader, question, evidence(assessment.candidates))
+        if reading is not None:
+            source = assessment.candidates[reading.index]
+            rest = [c for c in chosen if c is not source and not _near_duplicate(c, source)]
+            chosen = [source, *rest][:MAX_SENTENCES]
+            short = reading.text
     sentences, citations = _cite(chosen)
-    lead = chosen[0]
     return Answer(
         question=question,
         sentences=sentences,
         citations=citations,
         passages=tuple(hits),
         abstained=False,
-        short=lead.span,
-        short_n=sentences[0].n if lead.span else None,
+        short=short,
+        short_n=sentences[0].n if short else None,
     )
 
 

@@ -15,10 +15,12 @@ import click
 
 from bot.cli_common import open_searcher, quiet_logs, user_errors
 from bot.errors import QuestionError
+from bot.reader import ENV_READER
 from bot.settings import ENV_INDEX, ENV_K, MAX_K, Settings, history_file
 
 if TYPE_CHECKING:
     from bot.models import Answer
+    from bot.reader import Reader
     from embeddings.search import Searcher
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -53,6 +55,14 @@ def _common(function: click.decorators.FC) -> click.decorators.FC:
                 "--since", type=DATE, envvar="NEWSBOT_SINCE", help="Only articles from this day on."
             ),
             click.option("--until", type=DATE, envvar="NEWSBOT_UNTIL", help="Only articles up to this day."),
+            click.option(
+                "--reader",
+                type=click.Choice(["none", "gemma"], case_sensitive=False),
+                default=None,
+                envvar=ENV_READER,
+                help="A small model that picks the short answer from the retrieved sentences; off by default "
+                f"(gemma needs the `reader` extra; ~4 CPU-seconds an answer) [env {ENV_READER}].",
+            ),
         ]
     ):
         function = option(function)
@@ -62,12 +72,18 @@ def _common(function: click.decorators.FC) -> click.decorators.FC:
 class Asker:
     """The searcher, opened once, and the filters every question is asked with."""
 
-    def __init__(self, settings: Settings, since: date | None, until: date | None) -> None:
+    def __init__(
+        self, settings: Settings, since: date | None, until: date | None, reader: str | None = None
+    ) -> None:
+        from bot.reader import open_reader
+
         if since and until and since > until:
             raise click.BadParameter("--since is after --until")
         self.settings = settings
         self.since = since
         self.until = until
+        # Checked now (a missing extra is one error line before any question); the model loads on first use.
+        self.reader: Reader | None = open_reader(reader or "none")
         self._searcher: Searcher | None = None
 
     def ask(self, question: str) -> Answer:
@@ -75,7 +91,14 @@ class Asker:
 
         if self._searcher is None:
             self._searcher = open_searcher(self.settings, _note)
-        return answer(question, self._searcher, k=self.settings.k, since=self.since, until=self.until)
+        return answer(
+            question,
+            self._searcher,
+            k=self.settings.k,
+            since=self.since,
+            until=self.until,
+            reader=self.reader,
+        )
 
     def close(self) -> None:
         if self._searcher is not None:
@@ -92,6 +115,7 @@ def ask(
     k: int | None,
     since: datetime | None,
     until: datetime | None,
+    reader: str | None,
     as_json: bool,
 ) -> None:
     """Answer QUESTION from the indexed articles, citing a source for every sentence.
@@ -103,7 +127,7 @@ def ask(
     quiet_logs()
     with user_errors():
         settings = Settings.resolve(index_dir, k)
-        asker = Asker(settings, _day(since), _day(until))
+        asker = Asker(settings, _day(since), _day(until), reader)
         try:
             if question is not None:
                 clean_question(question)  # fail on a bad question before loading anything
@@ -147,11 +171,13 @@ def _render(result: Answer, as_json: bool, one_line: bool = False) -> str:
 
 @click.command()
 @_common
-def chat(index_dir: Path | None, k: int | None, since: datetime | None, until: datetime | None) -> None:
+def chat(
+    index_dir: Path | None, k: int | None, since: datetime | None, until: datetime | None, reader: str | None
+) -> None:
     """Ask questions one after another, with line editing and history. Ctrl-D or `exit` ends."""
     quiet_logs()
     with user_errors():
-        asker = Asker(Settings.resolve(index_dir, k), _day(since), _day(until))
+        asker = Asker(Settings.resolve(index_dir, k), _day(since), _day(until), reader)
         save_history = _start_history()
         click.echo("Ask about the indexed news. Ctrl-D or `exit` to leave.", err=True)
         try:

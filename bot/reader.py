@@ -305,6 +305,7 @@ class GemmaReader:
             raise ReaderUnavailable(
                 "the gemma reader needs llama-cpp-python: pip install 'newsbot[reader]'"
             ) from exc
+        _route_llama_logs()
         started = time.perf_counter()
         path = self._model_path or gemma_model_path()
         self._llm = Llama(
@@ -336,6 +337,31 @@ class GemmaReader:
 
     def _tokens(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode("utf-8")))
+
+
+_llama_log_callback: Any = None
+
+
+def _route_llama_logs() -> None:
+    """Send llama.cpp's messages to this module's logger (debug; errors as warnings) instead of stderr.
+    llama-cpp-python 0.3.36 maps ggml's log levels by an older numbering, so a warning (ggml level 3)
+    passes its verbose=False filter as an error and a notice about the SWA cache lands on every
+    `newsbot ask`. Failures that matter still raise from Llama()."""
+    global _llama_log_callback
+    if _llama_log_callback is not None:
+        return
+    import ctypes
+
+    import llama_cpp
+
+    def forward(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+        message = text.decode("utf-8", "replace").rstrip()
+        if message:
+            logger.log(logging.WARNING if level == 4 else logging.DEBUG, "llama.cpp: %s", message)
+
+    # Kept referenced: llama.cpp holds only the C function pointer.
+    _llama_log_callback = llama_cpp.llama_log_callback(forward)
+    llama_cpp.llama_log_set(_llama_log_callback, ctypes.c_void_p(0))
 
 
 def open_reader(name: str | None) -> Reader | None:

@@ -266,3 +266,42 @@ def test_the_short_answer_is_the_span_asked_for(question: str, short: str) -> No
 def test_no_short_answer_when_the_question_asks_for_no_name_number_or_date() -> None:
     result = compose("Why did the council approve the Harbour Line tram?", hits(), threshold=0.0)
     assert not result.abstained and result.short is None and result.short_n is None
+
+
+# --- with a reader (bot/reader.py): a scripted one here; the real model is `python -m benchmarks reader` ---
+
+
+def test_a_readers_span_leads_with_the_sentence_that_quotes_it() -> None:
+    from bot.reader import ScriptedReader
+
+    question = "How much will the Harbour Line tram cost?"
+    without = compose(question, hits(), threshold=0.0)
+    # A (wrong) reader picks the vote, from a sentence the rules do not lead with: the guard keeps it inside
+    # the sources, and the sentence that quotes it moves first so the short answer is cited where it stands.
+    reader = ScriptedReader({question: "nine votes to four"})
+    result = compose(question, hits(), threshold=0.0, reader=reader)
+    assert reader.calls and reader.calls[0][0] == question
+    assert result.short == "nine votes to four"
+    assert result.sentences[0].text.startswith("The council approved the Harbour Line tram")
+    assert result.short_n == result.sentences[0].n
+    assert without.short == "412 million crowns" and "412 million" in without.sentences[0].text
+    assert len({s.text for s in result.sentences}) == len(result.sentences) <= 3
+    check_invariants(result)
+
+
+def test_a_reader_answer_not_in_the_sentences_shown_changes_nothing() -> None:
+    from bot.reader import ScriptedReader
+
+    question = "How much will the Harbour Line tram cost?"
+    without = compose(question, hits(), threshold=0.0)
+    result = compose(question, hits(), threshold=0.0, reader=ScriptedReader({question: "900 million euros"}))
+    assert result == without
+
+
+def test_a_reader_never_turns_an_abstention_into_an_answer() -> None:
+    from bot.reader import ScriptedReader
+
+    reader = ScriptedReader(lambda question, evidence: evidence[0].text.split()[0])
+    result = compose("Who won the chess olympiad in Reykjavik?", hits(), reader=reader)
+    assert result.abstained and not result.sentences and result.short is None
+    assert reader.calls == []

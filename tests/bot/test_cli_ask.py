@@ -111,3 +111,52 @@ def test_stats_of_a_fake_built_index_as_json(tmp_path: Path, fake_encoder) -> No
     data = json.loads(result.stdout)
     assert data["articles"] == 2 and data["model"] == fake_encoder.name
     assert sorted(data["publishers"]) == ["G", "R"]
+
+
+def test_a_reader_that_is_not_installed_is_one_clear_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "llama_cpp" else real(name, *a)
+    )
+    for args, env in ((["--reader", "gemma"], None), ([], "gemma")):
+        if env:
+            monkeypatch.setenv("NEWSBOT_READER", env)
+        result = run("ask", "Who won the marathon?", "--index", str(tmp_path / "missing"), *args)
+        one_clear_line(result, "newsbot[reader]")
+    assert not (tmp_path / "missing").exists()
+
+
+def test_an_unknown_reader_is_a_usage_error(tmp_path: Path) -> None:
+    result = run("ask", "Who won?", "--reader", "gpt", "--index", str(tmp_path / "missing"))
+    assert result.exit_code == 2 and "gpt" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_asker_hands_its_reader_to_every_answer(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fake_encoder
+) -> None:
+    import bot.reader
+    from bot.cli_ask import Asker
+    from bot.settings import Settings
+    from embeddings.build import build_index_from_articles
+    from embeddings.search import Searcher
+
+    text = "The Exampleton marathon was won by Ada Quill in 2 hours 31 minutes. About 4,000 runners finished."
+    build_index_from_articles(
+        [Article(id="run", source="run.txt", text=text)], tmp_path / "index", fake_encoder
+    )
+    scripted = bot.reader.ScriptedReader(lambda question, evidence: "2 hours 31 minutes")
+    monkeypatch.setattr(bot.reader, "open_reader", lambda name: scripted if name == "gemma" else None)
+    asker = Asker(Settings(tmp_path / "index"), None, None, "gemma")
+    asker._searcher = Searcher.open(tmp_path / "index", fake_encoder)
+    try:
+        result = asker.ask("Who won the Exampleton marathon?")
+    finally:
+        asker.close()
+    assert len(scripted.calls) == 1
+    # Not what the rules would give ("Ada Quill"): the reader's pick, from the sentence it stands in.
+    assert not result.abstained and result.short == "2 hours 31 minutes"
+    assert "2 hours 31 minutes" in result.sentences[0].text
