@@ -74,6 +74,7 @@ from embeddings.vector_store import (
 logger = logging.getLogger(__name__)
 
 EMBED_BLOCK = 512  # texts handed to the encoder per call: big enough to batch well, small for progress
+COPY_BLOCK = 65_536  # kept rows copied from the old vectors per step in an update: 100 MB at 384-d
 
 
 class NothingToIndex(IndexError_):
@@ -445,7 +446,8 @@ def _write_generation(
         old_dir = generation_dir(index_dir, previous)
         shutil.copyfile(old_dir / DB_NAME, db_path)
         store = Store.open_for_update(db_path)
-        old_vectors = np.load(old_dir / VECTORS_NAME)
+        # Mapped, not loaded: at 10M chunks the old vectors are 15 GB, and only the kept rows are copied.
+        old_vectors = np.load(old_dir / VECTORS_NAME, mmap_mode="r")
         old_ids = np.load(old_dir / IDS_NAME)
         stored = store.stored_articles()
     else:
@@ -498,14 +500,20 @@ def _write_generation(
                 pks.extend(store.add_chunks(article_pk, item.article.title, item.chunks))
                 texts.extend(embedding_text(item.article, c) for c in item.chunks)
 
-        new_vectors = _embed(texts, encoder, clock)
+        # The vectors go straight into the new generation's file, kept rows first, then the new ones as
+        # they are embedded: a build never holds a second copy of the archive's vectors in memory.
+        keep_rows = np.zeros(0, dtype=np.int64)
         if old_vectors is not None and old_ids is not None:
-            keep = ~np.isin(old_ids, np.asarray(removed_pks, dtype=np.int64))
-            vectors = np.concatenate([old_vectors[keep], new_vectors])
-            ids = np.concatenate([old_ids[keep], np.asarray(pks, dtype=np.int64)])
+            keep_rows = np.flatnonzero(~np.isin(old_ids, np.asarray(removed_pks, dtype=np.int64)))
+        vectors = np.lib.format.open_memmap(
+            temp / VECTORS_NAME, mode="w+", dtype=np.float32, shape=(len(keep_rows) + len(texts), encoder.dim)
+        )
+        if old_vectors is not None and old_ids is not None:
+            _copy_rows(old_vectors, keep_rows, vectors)
+            ids = np.concatenate([old_ids[keep_rows], np.asarray(pks, dtype=np.int64)])
         else:
-            vectors = new_vectors
             ids = np.asarray(pks, dtype=np.int64)
+        _embed(texts, encoder, clock, vectors[len(keep_rows) :])
         ids = ids.astype(np.int64)
 
         clock.report("writing", chunks_total=len(texts), chunks_embedded=len(texts))
@@ -524,7 +532,9 @@ def _write_generation(
 
     kind = _kind_name(settings.index_kind, len(ids))
     _save_arrays(temp, vectors, ids)
-    vector_store = write_vectors(settings.vector_store, index_dir, temp, generation, vectors, ids, kind)
+    del vectors  # written; the vector index reads the file back through the page cache
+    saved: npt.NDArray[np.float32] = np.load(temp / VECTORS_NAME, mmap_mode="r")
+    vector_store = write_vectors(settings.vector_store, index_dir, temp, generation, saved, ids, kind)
     _fsync_file(db_path)
 
     on_faiss = vector_store["backend"] == "faiss"
@@ -570,10 +580,10 @@ def _write_generation(
     )
 
 
-def _embed(texts: list[str], encoder: Encoder, clock: _Clock) -> npt.NDArray[np.float32]:
-    """Encode in blocks of similar length, reporting progress per block. The blocks are cut from the
-    texts sorted by characters (cheap); the encoder then batches each block by word pieces."""
-    vectors = np.zeros((len(texts), encoder.dim), dtype=np.float32)
+def _embed(texts: list[str], encoder: Encoder, clock: _Clock, vectors: npt.NDArray[np.float32]) -> None:
+    """Encode into `vectors` (one row per text, in order) in blocks of similar length, reporting progress
+    per block. The blocks are cut from the texts sorted by characters (cheap); the encoder then batches
+    each block by word pieces."""
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
     blocks = [order[start : start + EMBED_BLOCK] for start in range(0, len(order), EMBED_BLOCK)]
     done = 0
@@ -588,7 +598,15 @@ def _embed(texts: list[str], encoder: Encoder, clock: _Clock) -> npt.NDArray[np.
         vectors[block] = encoded
         done += len(block)
         clock.report("embedding", chunks_total=len(texts), chunks_embedded=done)
-    return vectors
+
+
+def _copy_rows(
+    source: npt.NDArray[np.float32], rows: npt.NDArray[np.int64], target: npt.NDArray[np.float32]
+) -> None:
+    """`target[:len(rows)] = source[rows]`, a block of rows at a time (a fancy index copies whole)."""
+    for start in range(0, len(rows), COPY_BLOCK):
+        block = rows[start : start + COPY_BLOCK]
+        target[start : start + len(block)] = source[block]
 
 
 def _encoded_blocks(
@@ -635,12 +653,14 @@ def _fsync_file(path: Path) -> None:
         os.fsync(handle.fileno())
 
 
-def _save_arrays(directory: Path, vectors: npt.NDArray[np.float32], ids: npt.NDArray[np.int64]) -> None:
-    for name, array in ((VECTORS_NAME, vectors), (IDS_NAME, ids)):
-        with open(directory / name, "wb") as handle:
-            np.save(handle, np.ascontiguousarray(array))
-            handle.flush()
-            os.fsync(handle.fileno())
+def _save_arrays(directory: Path, vectors: np.memmap[Any, Any], ids: npt.NDArray[np.int64]) -> None:
+    """Flush the vectors (already in their file) and write the ids, both to disk before the switch."""
+    vectors.flush()
+    _fsync_file(directory / VECTORS_NAME)
+    with open(directory / IDS_NAME, "wb") as handle:
+        np.save(handle, np.ascontiguousarray(ids))
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def _publish(index_dir: Path, temp: Path, generation: str, manifest: Manifest) -> None:
