@@ -1,5 +1,5 @@
-"""The distributed-embedding benchmark: its arithmetic in the default run; end to end (it starts a local
-Ray cluster) with the `distributed` mark, in `scripts/test-distributed.sh`."""
+"""The distributed-embedding benchmark: its arithmetic, and end to end (it starts a local Ray cluster,
+with the `distributed` mark)."""
 
 from __future__ import annotations
 

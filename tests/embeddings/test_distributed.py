@@ -1,8 +1,8 @@
 """Embedding a build on a pool of Ray workers (`embeddings.distributed`): the same index as one process.
 
-The test with Ray starts a private two-worker local cluster with the real model (about two minutes on a
-busy 2-core machine) and carries the `distributed` mark, which the default run deselects:
-`bash scripts/test-distributed.sh` installs the `distributed` extra and runs it. The rest need no Ray.
+The test with Ray starts a private two-worker local cluster with the real model (about 1.5 minutes on a
+2-core machine) and carries the `distributed` mark (`pytest -m 'not distributed'` leaves it out). It runs
+in the default test command: the `distributed` extra is part of `dev`. The rest need no Ray.
 """
 
 from __future__ import annotations
