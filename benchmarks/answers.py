@@ -29,7 +29,7 @@ import string
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -210,17 +210,7 @@ def rescore(outcomes: Sequence[Outcome], weights: Sequence[float], bias: float) 
     rescored = []
     for o in outcomes:
         z = bias + sum(w * x for w, x in zip(weights, o.signals, strict=True))
-        rescored.append(
-            Outcome(
-                o.answerable,
-                1.0 / (1.0 + math.exp(-z)),
-                o.in_answer,
-                o.in_quotes,
-                o.signals,
-                o.group,
-                o.cosine,
-            )
-        )
+        rescored.append(replace(o, confidence=1.0 / (1.0 + math.exp(-z))))
     return rescored
 
 
