@@ -20,7 +20,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -177,16 +177,30 @@ def answer(
     until: date | None = None,
     threshold: float = ABSTAIN_BELOW,
     reader: Reader | None = None,
+    as_of: date | None = None,
 ) -> Answer:
     """Answer `question` from the index behind `searcher`, citing every sentence, or abstain when the
     confidence is under `threshold` (0 never abstains while a sentence shares a question term). With a
     `reader` (bot/reader.py), its short answer, when it stands word for word in a scored sentence, leads.
+    With `as_of`, the question is asked as of that day: nothing published after it is used, recent
+    articles are preferred and a relative date ("last week") narrows the search (bot/timeframe.py).
     The confidence reads the cosines on the scale of the model the index was built with."""
+    from bot.timeframe import search_as_of, without_timeframe
+
     if k < 1:
         raise ValueError("k must be at least 1")
     text = clean_question(question)
-    hits = searcher.search(text, k=k, since=since, until=until)
-    return compose(text, hits, threshold, reader, model=getattr(searcher, "model", CONFIDENCE_MODEL))
+
+    def search(low: date | None, high: date | None) -> list[Hit]:
+        return searcher.search(text, k=k, since=low, until=high, as_of=as_of)
+
+    hits, timeframe = search_as_of(search, text, since, until, as_of)
+    # The sentences are scored against the question without its relative date: "this week" is how the
+    # search was narrowed, not words an answer must share.
+    scored = without_timeframe(text, as_of) if as_of is not None else text
+    model = getattr(searcher, "model", CONFIDENCE_MODEL)
+    composed = compose(scored or text, hits, threshold, reader, model=model)
+    return replace(composed, question=text, as_of=as_of, timeframe=timeframe)
 
 
 def compose(

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from bot.cli_common import open_searcher, quiet_logs, user_errors
-from bot.errors import QuestionError
+from bot.errors import BadQuestionLine, QuestionError
 from bot.reader import ENV_READER
 from bot.settings import ENV_INDEX, ENV_K, MAX_K, Settings, history_file
 
@@ -56,6 +56,14 @@ def _common(function: click.decorators.FC) -> click.decorators.FC:
             ),
             click.option("--until", type=DATE, envvar="NEWSBOT_UNTIL", help="Only articles up to this day."),
             click.option(
+                "--as-of",
+                "as_of",
+                type=DATE,
+                envvar="NEWSBOT_AS_OF",
+                help="Ask as of this day: nothing published after it, recent articles first, and "
+                '"last week" or "in March" read from it [env NEWSBOT_AS_OF; default: today].',
+            ),
+            click.option(
                 "--reader",
                 type=click.Choice(["none", "gemma"], case_sensitive=False),
                 default=None,
@@ -73,7 +81,12 @@ class Asker:
     """The searcher, opened once, and the filters every question is asked with."""
 
     def __init__(
-        self, settings: Settings, since: date | None, until: date | None, reader: str | None = None
+        self,
+        settings: Settings,
+        since: date | None,
+        until: date | None,
+        reader: str | None = None,
+        as_of: date | None = None,
     ) -> None:
         from bot.reader import open_reader
 
@@ -82,11 +95,13 @@ class Asker:
         self.settings = settings
         self.since = since
         self.until = until
+        self.as_of = as_of  # None: each question is asked as of the day it is asked
         # Checked now (a missing extra is one error line before any question); the model loads on first use.
         self.reader: Reader | None = open_reader(reader or "none")
         self._searcher: Searcher | None = None
 
-    def ask(self, question: str) -> Answer:
+    def ask(self, question: str, as_of: date | None = None) -> Answer:
+        """The answer to `question` asked as of `as_of`, else the `--as-of` day, else today."""
         from bot.answer import answer
 
         if self._searcher is None:
@@ -98,6 +113,7 @@ class Asker:
             since=self.since,
             until=self.until,
             reader=self.reader,
+            as_of=as_of or self.as_of or date.today(),
         )
 
     def close(self) -> None:
@@ -115,19 +131,21 @@ def ask(
     k: int | None,
     since: datetime | None,
     until: datetime | None,
+    as_of: datetime | None,
     reader: str | None,
     as_json: bool,
 ) -> None:
     """Answer QUESTION from the indexed articles, citing a source for every sentence.
 
-    With no QUESTION, read one question per line from standard input and write one result per line.
+    With no QUESTION, read one question per line from standard input and write one result per line. A
+    line may be a JSON object, {"question": "...", "as_of": "2020-06-05"}, to ask it as of its own day.
     """
     from bot.answer import clean_question
 
     quiet_logs()
     with user_errors():
         settings = Settings.resolve(index_dir, k)
-        asker = Asker(settings, _day(since), _day(until), reader)
+        asker = Asker(settings, _day(since), _day(until), reader, _day(as_of))
         try:
             if question is not None:
                 clean_question(question)  # fail on a bad question before loading anything
@@ -148,7 +166,8 @@ def _batch(asker: Asker, lines: Iterable[str], as_json: bool) -> int:
     for line in lines:
         question = line.rstrip("\n")
         try:
-            result = asker.ask(question)
+            question, as_of = _question_line(question)
+            result = asker.ask(question, as_of)
         except QuestionError as exc:
             failures += 1
             message = str(exc)
@@ -158,6 +177,28 @@ def _batch(asker: Asker, lines: Iterable[str], as_json: bool) -> int:
             continue
         click.echo(_render(result, as_json, one_line=True))
     return failures
+
+
+def _question_line(line: str) -> tuple[str, date | None]:
+    """A batch line's question and as-of day: a plain line is the question; a line starting with `{` is a
+    JSON object with `question` and, optionally, `as_of` (YYYY-MM-DD)."""
+    import json
+
+    if not line.lstrip().startswith("{"):
+        return line, None
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise BadQuestionLine(f"not a JSON object: {exc.msg} at column {exc.colno}") from None
+    if not isinstance(record, dict) or not isinstance(record.get("question"), str):
+        raise BadQuestionLine('a JSON line needs a "question" string')
+    as_of = record.get("as_of")
+    if as_of is None:
+        return record["question"], None
+    try:
+        return record["question"], date.fromisoformat(str(as_of))
+    except ValueError:
+        raise BadQuestionLine(f"as_of is not a YYYY-MM-DD day: {str(as_of)[:40]!r}") from None
 
 
 def _render(result: Answer, as_json: bool, one_line: bool = False) -> str:
@@ -172,12 +213,17 @@ def _render(result: Answer, as_json: bool, one_line: bool = False) -> str:
 @click.command()
 @_common
 def chat(
-    index_dir: Path | None, k: int | None, since: datetime | None, until: datetime | None, reader: str | None
+    index_dir: Path | None,
+    k: int | None,
+    since: datetime | None,
+    until: datetime | None,
+    as_of: datetime | None,
+    reader: str | None,
 ) -> None:
     """Ask questions one after another, with line editing and history. Ctrl-D or `exit` ends."""
     quiet_logs()
     with user_errors():
-        asker = Asker(Settings.resolve(index_dir, k), _day(since), _day(until), reader)
+        asker = Asker(Settings.resolve(index_dir, k), _day(since), _day(until), reader, _day(as_of))
         save_history = _start_history()
         click.echo("Ask about the indexed news. Ctrl-D or `exit` to leave.", err=True)
         try:

@@ -11,3 +11,7 @@ class EmptyQuestion(QuestionError):
 
 class QuestionTooLong(QuestionError):
     pass
+
+
+class BadQuestionLine(QuestionError):
+    """A line of batch input that says it is JSON but is not a question record."""

@@ -6,9 +6,19 @@ Rendering for a channel (plain text, JSON, Telegram HTML) lives in the render mo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from embeddings.models import Hit
+
+
+@dataclass(frozen=True)
+class Timeframe:
+    """The window of publication days [since, until] a question's relative date named ("last week" asked
+    on 2020-06-05), and the words that named it (see bot/timeframe.py)."""
+
+    since: date
+    until: date
+    phrase: str
 
 
 @dataclass(frozen=True)
@@ -49,6 +59,8 @@ class Answer:
     closest: tuple[Citation, ...] = ()
     short: str | None = None
     short_n: int | None = None
+    as_of: date | None = None  # the day the question was asked as of: nothing published after it is used
+    timeframe: Timeframe | None = None  # the window a relative date in the question narrowed the search to
 
     @property
     def text(self) -> str:

@@ -32,18 +32,30 @@ def source_line(citation: Citation) -> str:
     return " — ".join(parts)
 
 
+def timeframe_line(answer: Answer) -> str | None:
+    """How a relative date in the question was read, so that the user can check it: `Read "last week"
+    as articles from 2020-05-22 to 2020-06-05.`; None when the question named none."""
+    frame = answer.timeframe
+    if frame is None:
+        return None
+    return f'Read "{frame.phrase}" as articles from {frame.since.isoformat()} to {frame.until.isoformat()}.'
+
+
 def render_text(answer: Answer) -> str:
     """The short answer (the name, number or date asked for) when there is one, the answer, then its
-    numbered sources; or the abstention, then the closest sources."""
+    numbered sources; or the abstention, then the closest sources. A relative date's reading comes last."""
     if answer.abstained:
         lines = [NOT_COVERED]
         if answer.closest:
             lines += ["", "Closest sources found:"]
             lines += [source_line(c) for c in answer.closest]
-        return "\n".join(lines)
-    lines = [f"{answer.short} [{answer.short_n}]", ""] if answer.short else []
-    lines += [answer.text, "", "Sources:"]
-    lines += [source_line(c) for c in answer.citations]
+    else:
+        lines = [f"{answer.short} [{answer.short_n}]", ""] if answer.short else []
+        lines += [answer.text, "", "Sources:"]
+        lines += [source_line(c) for c in answer.citations]
+    read_as = timeframe_line(answer)
+    if read_as:
+        lines += ["", read_as]
     return "\n".join(lines)
 
 
@@ -78,10 +90,17 @@ def _passage_dict(hit: Hit) -> dict[str, Any]:
 
 
 def answer_dict(answer: Answer) -> dict[str, Any]:
-    """The JSON-ready form: question, answer, short_answer, abstained, citations, passages (and closest,
-    if abstained)."""
+    """The JSON-ready form: question, as_of, timeframe, answer, short_answer, abstained, citations, passages
+    (and closest, if abstained)."""
     short = {"text": answer.short, "n": answer.short_n} if answer.short else None
+    frame = answer.timeframe
     return {
+        "as_of": answer.as_of.isoformat() if answer.as_of else None,
+        "timeframe": (
+            {"phrase": frame.phrase, "since": frame.since.isoformat(), "until": frame.until.isoformat()}
+            if frame
+            else None
+        ),
         "question": answer.question,
         "answer": NOT_COVERED if answer.abstained else answer.text,
         "short_answer": short,

@@ -23,6 +23,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from bot.models import Answer, Citation
+from bot.render import timeframe_line
 
 TELEGRAM_MESSAGE_LIMIT = 4096
 MAX_QUOTE_CHARS = 1200
@@ -86,16 +87,19 @@ def render_answer_html(answer: Answer) -> str:
 
     An abstention says so in plain words and lists the closest sources, if any, as near misses.
     """
+    read_as = timeframe_line(answer)
+    footer = f"\n\n<i>{esc(read_as)}</i>" if read_as else ""
     if answer.abstained or not answer.sentences:
         if not answer.closest:
-            return ABSTAIN_TEXT
+            return ABSTAIN_TEXT + footer
         closest = "\n".join(render_source_line(c, label="•") for c in answer.closest)
-        return f"{ABSTAIN_TEXT}\n\nThe closest articles I found, though they do not answer it:\n{closest}"
+        near = "The closest articles I found, though they do not answer it:"
+        return f"{ABSTAIN_TEXT}\n\n{near}\n{closest}{footer}"
     body = " ".join(f"{esc(_flat(s.text))} [{s.n}]" for s in answer.sentences)
     if answer.short and _flat(answer.short):
         body = f"<b>{esc(_flat(answer.short))}</b> [{answer.short_n}]\n\n{body}"
     sources = "\n".join(render_source_line(c) for c in answer.citations)
-    return f"{body}\n\n<b>Sources</b>\n{sources}"
+    return f"{body}\n\n<b>Sources</b>\n{sources}{footer}"
 
 
 def render_sources_html(answer: Answer) -> str:

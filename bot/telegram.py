@@ -26,7 +26,7 @@ import traceback
 from collections import OrderedDict, deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
@@ -100,7 +100,7 @@ class IndexSummary:
 class Responder(Protocol):
     """Answers questions; both methods block and are called from worker threads."""
 
-    def ask(self, question: str) -> Answer: ...
+    def ask(self, question: str, as_of: date | None = None) -> Answer: ...
 
     def summary(self) -> IndexSummary: ...
 
@@ -113,10 +113,10 @@ class SearcherResponder:
         self.k = k
         self.reader = reader
 
-    def ask(self, question: str) -> Answer:
+    def ask(self, question: str, as_of: date | None = None) -> Answer:
         from bot.answer import answer
 
-        return answer(question, self.searcher, k=self.k, reader=self.reader)
+        return answer(question, self.searcher, k=self.k, reader=self.reader, as_of=as_of)
 
     def summary(self) -> IndexSummary:
         stats = self.searcher.stats()
@@ -493,7 +493,9 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str)
     done = asyncio.Event()
     typing = asyncio.create_task(_keep_typing(message, done))
     try:
-        answer = await asyncio.to_thread(state.responder.ask, question)
+        # Asked as of the day the message was sent (UTC): "yesterday" means the day before it, and a
+        # question sent before an article came out is not answered from it when it is re-run.
+        answer = await asyncio.to_thread(state.responder.ask, question, message.date.date())
     except EmptyQuestion:
         await message.reply_text("That question is empty once cleaned up: ask it in words.", do_quote=quote)
         return

@@ -106,6 +106,14 @@ class FusionConfig:
     # `Searcher.keyword_match`). Swept on the retrieval benchmark: 0.5 and 0.2 leave the figures as they
     # were (0.2: Hit@5 0.9742, MRR@10 0.9023); 0.1 costs MRR@10 0.003 (0.8990, under target).
     common_share: float = 0.2
+    # Recency, when a question is asked as of a day (`Searcher.rank`'s `as_of`): each candidate gains
+    # `recency_weight` x 0.5 ** (its age in days / `recency_half_life`), added to the fused z-score
+    # combination (so 1.0 is about one standard deviation of relevance for an article of that day). News
+    # questions are about the moment, but an article two weeks old that matches much better should still
+    # win: the half-life is a news week, chosen, not fitted; the weight is fitted (see
+    # benchmarks/results/news.md), and its cost on questions whose article is old is measured beside it.
+    recency_weight: float = 1.0
+    recency_half_life: float = 7.0
 
     def __post_init__(self) -> None:
         if self.method not in ("hybrid", "rrf", "dense", "keyword"):
@@ -124,6 +132,10 @@ class FusionConfig:
             raise ValueError("max_per_article must be at least 1")
         if not 0.0 < self.common_share <= 1.0:
             raise ValueError("common_share must be above 0 and at most 1")
+        if self.recency_weight < 0.0:
+            raise ValueError("recency_weight must not be negative")
+        if self.recency_half_life <= 0.0:
+            raise ValueError("recency_half_life must be positive")
 
 
 DEFAULT_FUSION = FusionConfig()
@@ -303,6 +315,28 @@ def fuse_rrf(
     return fused
 
 
+def recency(age_days: float, half_life: float) -> float:
+    """1 for an article of the as-of day, halving every `half_life` days (0 for an undated one: pass inf)."""
+    if math.isinf(age_days):
+        return 0.0
+    return float(0.5 ** (max(0.0, age_days) / half_life))
+
+
+def prefer_recent(
+    fused: Sequence[Scored], days: dict[int, date | None], as_of: date, config: FusionConfig
+) -> list[Scored]:
+    """`fused` with each candidate's score raised by `config.recency_weight` x its `recency` as of
+    `as_of`, re-sorted. Candidates whose article has no date gain nothing."""
+    boosted = []
+    for item in fused:
+        day = days.get(item.pk)
+        age = (as_of - day).days if day is not None else math.inf
+        bonus = config.recency_weight * recency(age, config.recency_half_life)
+        boosted.append(Scored(item.pk, item.score + bonus, item.dense, item.keyword))
+    boosted.sort(key=lambda s: (-s.score, s.pk))
+    return boosted
+
+
 def diversify(
     ranked: Sequence[Scored], article_of: dict[int, int], k: int, max_per_article: int
 ) -> list[Scored]:
@@ -354,6 +388,7 @@ class Searcher:
         self.fusion = fusion
         self._faiss_lock = threading.Lock()
         self._counts: dict[tuple[str, int], int] = {}
+        self._newest: tuple[date | None] | None = None
 
     @property
     def model(self) -> str:
@@ -432,15 +467,22 @@ class Searcher:
     # --- searching ----------------------------------------------------------------------------------
 
     def search(
-        self, query: str, k: int = 10, since: date | None = None, until: date | None = None
+        self,
+        query: str,
+        k: int = 10,
+        since: date | None = None,
+        until: date | None = None,
+        as_of: date | None = None,
     ) -> list[Hit]:
         """The `k` best chunks for `query`, fused and diversified, optionally only from articles
-        published on days in [since, until]. Empty or unsearchable input gives no hits."""
+        published on days in [since, until]. With `as_of`, nothing published after that day is returned
+        and recent articles are preferred (see `FusionConfig.recency_weight`). Empty or unsearchable input
+        gives no hits."""
         text = clean_query(query)
         if not text or k <= 0:
             return []
         vector = self.encode_query(text)
-        return self.search_with_vector(text, vector, k, since, until)
+        return self.search_with_vector(text, vector, k, since, until, as_of=as_of)
 
     def encode_query(self, text: str) -> npt.NDArray[np.float32]:
         vectors = self.encoder.encode_queries([text])
@@ -454,9 +496,10 @@ class Searcher:
         since: date | None = None,
         until: date | None = None,
         fusion: FusionConfig | None = None,
+        as_of: date | None = None,
     ) -> list[Hit]:
         """`search` with the query already encoded (batch evaluation; a lighter query encoder)."""
-        ranked = self.rank(query, vector, k, since, until, fusion)
+        ranked = self.rank(query, vector, k, since, until, fusion, as_of=as_of)
         return self.hits(ranked)
 
     def rank(
@@ -467,14 +510,18 @@ class Searcher:
         since: date | None = None,
         until: date | None = None,
         fusion: FusionConfig | None = None,
+        as_of: date | None = None,
     ) -> list[Scored]:
         config = fusion or self.fusion
         if k <= 0 or len(self.ids) == 0:
             return []
         query = clean_query(query)
+        # An as-of day at or after the newest article cuts nothing: skip the filter (the usual case, asking
+        # as of today), so the recency preference costs one small query, not a filtered search.
+        cutoff = as_of if as_of is not None and not self._holds_nothing_after(as_of) else None
         allowed = None
-        if since is not None or until is not None:
-            allowed = np.asarray(self.store.chunk_pks_between(since, until), dtype=np.int64)
+        if since is not None or until is not None or cutoff is not None:
+            allowed = np.asarray(self.store.chunk_pks_between(since, until, cutoff), dtype=np.int64)
             if len(allowed) == 0:
                 return []
         dense_ranked: list[tuple[int, float]] = []
@@ -483,7 +530,9 @@ class Searcher:
             dense_ranked = self.dense_search(vector, max(config.dense_candidates, k), allowed)
         if config.method != "dense":
             match = self.keyword_match(query, config)
-            keyword_ranked = self.store.keyword_search(match, max(config.keyword_candidates, k), since, until)
+            keyword_ranked = self.store.keyword_search(
+                match, max(config.keyword_candidates, k), since, until, as_of=cutoff
+            )
 
         if config.method == "dense":
             fused = [Scored(pk, s, s, None) for pk, s in dense_ranked]
@@ -506,8 +555,18 @@ class Searcher:
                 covered = max((coverage.get(pk, 0.0) for pk in keyword), default=0.0)
                 dense_weight, coverage_weight = adapted_weights(config, covered)
             fused = fuse_convex(dense, keyword, dense_weight, coverage, coverage_weight)
+            if as_of is not None and config.recency_weight > 0.0:
+                fused = prefer_recent(fused, self.store.published_days(s.pk for s in fused), as_of, config)
         article_of = self.store.article_pks(s.pk for s in fused[: max(4 * k, 50)])
         return diversify(fused, article_of, k, config.max_per_article)
+
+    def _holds_nothing_after(self, day: date) -> bool:
+        """True when no article was published after `day` (the newest day is read once per searcher: a
+        published generation never changes)."""
+        if self._newest is None:
+            self._newest = (self.store.newest_day(),)
+        newest = self._newest[0]
+        return newest is None or newest <= day
 
     def keyword_match(self, query: str, fusion: FusionConfig | None = None) -> str:
         """The FTS5 expression for `query` (see `fts_query`) without the parts too common to help.

@@ -291,9 +291,32 @@ class Store:
         ordered = sorted(values, key=lambda d: d.isoformat())
         return ordered[0], ordered[-1]
 
-    def chunk_pks_between(self, since: date | None, until: date | None) -> list[int]:
-        """Row ids of the chunks whose article was published on a day in [since, until]."""
-        where, params = _date_clause(since, until)
+    def newest_day(self) -> date | None:
+        """The latest publication day of any article (None when no article is dated)."""
+        with self._lock:
+            row = self.conn.execute("SELECT max(published_day) FROM articles").fetchone()
+        return date.fromisoformat(row[0]) if row and row[0] else None
+
+    def published_days(self, chunk_pks: Iterable[int]) -> dict[int, date | None]:
+        """chunk row id -> its article's publication day (None when undated)."""
+        pks = list(chunk_pks)
+        if not pks:
+            return {}
+        marks = ",".join("?" * len(pks))
+        with self._lock:
+            rows = self.conn.execute(
+                "SELECT c.pk, a.published_day FROM chunks c JOIN articles a ON a.pk = c.article_pk "
+                f"WHERE c.pk IN ({marks})",
+                pks,
+            ).fetchall()
+        return {int(pk): (date.fromisoformat(day) if day else None) for pk, day in rows}
+
+    def chunk_pks_between(
+        self, since: date | None, until: date | None, as_of: date | None = None
+    ) -> list[int]:
+        """Row ids of the chunks whose article was published on a day in [since, until]; with `as_of`, also
+        not after it, undated articles kept (see `_date_clause`)."""
+        where, params = _date_clause(since, until, as_of)
         with self._lock:
             rows = self.conn.execute(
                 f"SELECT c.pk FROM chunks c JOIN articles a ON a.pk = c.article_pk WHERE {where}", params
@@ -347,6 +370,7 @@ class Store:
         since: date | None = None,
         until: date | None = None,
         within: Sequence[int] | None = None,
+        as_of: date | None = None,
     ) -> list[tuple[int, float]]:
         """(chunk row id, BM25 score) for an FTS5 MATCH expression, best first; scores are positive
         (SQLite's bm25() is negated so that higher is better). `within` restricts to these row ids."""
@@ -355,8 +379,8 @@ class Store:
         clauses = ["chunks_fts MATCH ?"]
         params: list[object] = [match]
         join = ""
-        if since is not None or until is not None:
-            where, date_params = _date_clause(since, until)
+        if since is not None or until is not None or as_of is not None:
+            where, date_params = _date_clause(since, until, as_of)
             join = "JOIN chunks c ON c.pk = chunks_fts.rowid JOIN articles a ON a.pk = c.article_pk"
             clauses.append(where)
             params.extend(date_params)
@@ -402,7 +426,12 @@ class Store:
         return int(row[0])
 
 
-def _date_clause(since: date | None, until: date | None) -> tuple[str, list[object]]:
+def _date_clause(
+    since: date | None, until: date | None, as_of: date | None = None
+) -> tuple[str, list[object]]:
+    """The SQL condition on `a.published_day` for [since, until] (dated articles only) and, with `as_of`,
+    nothing published after it. The as-of bound keeps undated articles: an article that gives no date is
+    not known to be later, and asking "as of" a day must not hide every undated page."""
     clauses: list[str] = []
     params: list[object] = []
     if since is not None:
@@ -411,9 +440,12 @@ def _date_clause(since: date | None, until: date | None) -> tuple[str, list[obje
     if until is not None:
         clauses.append("a.published_day <= ?")
         params.append(_day(until))
-    if not clauses:
-        return "1", []
-    return "a.published_day IS NOT NULL AND " + " AND ".join(clauses), params
+    bounded = "a.published_day IS NOT NULL AND " + " AND ".join(clauses) if clauses else ""
+    if as_of is not None:
+        params.append(_day(as_of))
+        before = "(a.published_day IS NULL OR a.published_day <= ?)"
+        return (f"{bounded} AND {before}" if bounded else before), params
+    return (bounded or "1"), params
 
 
 _FTS_WORD = re.compile(r"\w+", re.UNICODE)

@@ -4,6 +4,7 @@ point at the right article and quote it; the JSON shape; abstention; batch, chat
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -115,6 +116,37 @@ def test_batch_from_stdin_one_result_per_line(demo_index: Path) -> None:
     assert "error" in records[1]
     assert "64 turbines" in records[2]["answer"]
     assert result.exit_code == 1  # one question was bad
+
+
+def test_batch_lines_may_carry_their_own_as_of_day(demo_index: Path) -> None:
+    lines = [
+        json.dumps({"question": "Who won the Exampleton Marathon?", "as_of": "2024-04-22"}),
+        json.dumps({"question": "Who won the Exampleton Marathon?", "as_of": "2024-04-20"}),  # the day before
+        json.dumps({"question": "Who won the Exampleton Marathon?", "as_of": "22 April"}),
+        '{"question": ',
+        "Who won the Exampleton Marathon?",
+    ]
+    result = CliRunner().invoke(
+        main, ["ask", "--index", str(demo_index), "--json"], input="\n".join(lines) + "\n"
+    )
+    after, before, bad_day, bad_json, plain = [json.loads(line) for line in result.stdout.splitlines()]
+    assert after["as_of"] == "2024-04-22" and "Tomasz Reyes" in after["answer"]
+    assert before["as_of"] == "2024-04-20"
+    assert all(p["published"] is None or p["published"] < "2024-04-21" for p in before["passages"])
+    assert "Tomasz Reyes" not in before["answer"]  # not yet reported as of the day before
+    assert "as_of" in bad_day["error"] and "JSON" in bad_json["error"]
+    assert plain["as_of"] == date.today().isoformat() and "Tomasz Reyes" in plain["answer"]
+    assert result.exit_code == 1  # two lines were bad; the others were answered
+
+
+def test_as_of_reads_a_relative_date_and_says_how(demo_index: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["ask", "Who won the marathon last week?", "--index", str(demo_index), "--as-of", "2024-04-25"],
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "Tomasz Reyes" in result.stdout
+    assert 'Read "last week" as articles from 2024-04-12 to 2024-04-25.' in result.stdout
 
 
 def test_since_filter_excludes_older_articles(demo_index: Path) -> None:

@@ -351,7 +351,9 @@ class _Searcher:
         self.found = found
         self.model = model
 
-    def search(self, query: str, k: int = 8, since: object = None, until: object = None) -> list[Hit]:
+    def search(
+        self, query: str, k: int = 8, since: object = None, until: object = None, as_of: object = None
+    ) -> list[Hit]:
         return self.found[:k]
 
 

@@ -10,7 +10,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -91,11 +91,13 @@ class ScriptedResponder:
     def __init__(self, make: Callable[[str], Answer] = echo_answer) -> None:
         self.make = make
         self.asked: list[str] = []
+        self.as_of: list[date | None] = []
         self._lock = threading.Lock()
 
-    def ask(self, question: str) -> Answer:
+    def ask(self, question: str, as_of: date | None = None) -> Answer:
         with self._lock:
             self.asked.append(question)
+            self.as_of.append(as_of)
         return self.make(question)
 
     def summary(self) -> IndexSummary:
@@ -133,6 +135,7 @@ def test_private_question_gets_a_cited_answer_and_its_sources(fake: FakeTelegram
         fake.send_text("When did the bridge reopen?", user_id=42)
         (reply,) = fake.wait_for_messages(1, chat_id=42)
         assert responder.asked == ["When did the bridge reopen?"]
+        assert responder.as_of == [datetime.now(UTC).date()]  # asked as of the day the message was sent
         assert reply.text.startswith("You asked about When did the bridge reopen?. [1]")
         assert "[2] Harbour Bridge reopens — Exampleton Evening Post, 2024-05-02" in reply.text
         assert '<a href="https://gazette.example/news/2">Harbour Bridge reopens</a>' in reply.html

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -25,7 +25,7 @@ SECRET = TOKEN.split(":")[1]
 
 
 class IdleResponder:
-    def ask(self, question: str) -> Answer:
+    def ask(self, question: str, as_of: date | None = None) -> Answer:
         return Answer(question, (), (), (), True)
 
     def summary(self) -> IndexSummary:
