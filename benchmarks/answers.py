@@ -41,7 +41,7 @@ from embeddings.encoder import DEFAULT_MODEL
 from embeddings.models import Hit
 
 if TYPE_CHECKING:
-    from benchmarks.answers_news import NewsOutcome
+    from benchmarks.answers_news import NewsOutcome, NewsRun
     from corpus.models import Article
     from embeddings.search import Searcher
 
@@ -114,7 +114,7 @@ class CachedSearcher:
         self.model = model  # the name the index records: the confidence reads cosines on its scale
         self.path = path
         self.key = key
-        self.hits: dict[tuple[str, int], list[Hit]] = {}
+        self.hits: dict[tuple[object, ...], list[Hit]] = {}
         self.loaded = False
         if path is not None and path.is_file():
             with path.open("rb") as f:
@@ -124,13 +124,23 @@ class CachedSearcher:
                 self.loaded = True
 
     def search(
-        self, query: str, k: int = 10, since: date | None = None, until: date | None = None
+        self,
+        query: str,
+        k: int = 10,
+        since: date | None = None,
+        until: date | None = None,
+        as_of: date | None = None,
     ) -> list[Hit]:
-        cached = self.hits.get((query, k))
+        key = (
+            (query, k)
+            if since is None and until is None and as_of is None
+            else (query, k, since, until, as_of)
+        )
+        cached = self.hits.get(key)
         if cached is None:
             if self.searcher is None:
                 raise RuntimeError("hits cache incomplete and no searcher to fill it")
-            cached = self.hits[(query, k)] = self.searcher.search(query, k=k, since=since, until=until)
+            cached = self.hits[key] = self.searcher.search(query, k=k, since=since, until=until, as_of=as_of)
         return cached
 
     def save(self) -> None:
@@ -474,13 +484,13 @@ def report(points: Sequence[Point], chosen: Point, outcomes: Sequence[Outcome], 
 def news_section(
     outcomes: Sequence[Outcome],
     questions: Sequence[Question],
-    news: Sequence[NewsOutcome],
+    news: NewsRun,
     points: Sequence[Point],
 ) -> list[str]:
     """The news questions' figures, and the confidence fitted on one half of both sets, read on the other."""
     from benchmarks.answers_news import NEWS_WEIGHT, cross_halves, report_news, squad_halves
 
-    halves = cross_halves(outcomes, squad_halves(questions), news, NEWS_WEIGHT)
+    halves = cross_halves(outcomes, squad_halves(questions), news.dated, NEWS_WEIGHT)
     shipped = next((p for p in points if abs(p.threshold - ABSTAIN_BELOW) < 1e-9), None)
     return report_news(news, halves, shipped)
 
@@ -591,7 +601,7 @@ def main(
         text += "\n" + "\n".join(news_section(outcomes, questions, news, points)) + "\n"
     click.echo(text)
     if fit:
-        click.echo(refit_line(outcomes, questions, news))
+        click.echo(refit_line(outcomes, questions, news.dated if news else None))
     if write and limit is None and hits_cache is None:
         target = RESULTS if model is None else RESULTS.with_name(f"answers-{_slug(model)}.md")
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -146,11 +146,44 @@ def load_rtqa(eval_dir: Path = DEFAULT_EVAL_DIR) -> tuple[list[Article], list[Ne
 @dataclass(frozen=True)
 class Verdict:
     """How an answer did on a quiz question: abstained, named the right option (and no wrong one), or
-    named a wrong option."""
+    named a wrong option; and whether the closest option to its short answer is the right one
+    (`closest_option`)."""
 
     abstained: bool
     right: bool
     named_wrong: bool
+    closest_right: bool = False
+
+
+def content_words(text: str) -> set[str]:
+    """`words` without stop words; all of them when nothing else is left ("The Who")."""
+    from bot.sentences import STOPWORDS
+
+    every = words(text)
+    return (every - STOPWORDS) or every
+
+
+def closest_option(answer: Answer, choices: Sequence[str]) -> str | None:
+    """The option whose content words the answer's short answer holds the largest share of, when that
+    share is above 0 and strictly ahead of every other option's; None otherwise (a tie names nothing).
+
+    The short answer is the name, number or date the answer leads with; an answer without one is read by
+    its first sentence, which is what a reader sees first. This is how a person would map a short reply
+    onto a quiz's choices ("Hasidic" for "Hasidic Judaism"), which the all-words judge cannot."""
+    if answer.abstained:
+        return None
+    said_text = answer.short if isinstance(answer.short, str) and answer.short else None
+    if said_text is None:
+        said_text = answer.sentences[0].text if answer.sentences else ""
+    said = words(said_text)
+    shares = []
+    for option in choices:
+        own = content_words(option)
+        shares.append((len(own & said) / len(own) if own else 0.0, option))
+    shares.sort(key=lambda pair: -pair[0])
+    if not shares or shares[0][0] <= 0.0 or (len(shares) > 1 and shares[1][0] >= shares[0][0]):
+        return None
+    return shares[0][1]
 
 
 def judge(answer: Answer, question: NewsQuestion) -> Verdict:
@@ -174,7 +207,10 @@ def judge(answer: Answer, question: NewsQuestion) -> Verdict:
         if own and own <= said:
             named_wrong = True
     return Verdict(
-        abstained=False, right=bool(right) and right <= said and not named_wrong, named_wrong=named_wrong
+        abstained=False,
+        right=bool(right) and right <= said and not named_wrong,
+        named_wrong=named_wrong,
+        closest_right=closest_option(answer, question.choices) == question.right,
     )
 
 

@@ -25,7 +25,8 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from bot.errors import EmptyQuestion, QuestionTooLong
-from bot.models import Answer, AnswerSentence, Citation
+from bot.models import Answer, AnswerSentence, Citation, Timeframe
+from bot.naming import name_the_kind
 from bot.reader import Reader, evidence, read
 from bot.sentences import OPPOSITES, content_terms, split_sentences, tokens
 from bot.spans import answer_type, find_span, lower_case_words
@@ -169,6 +170,42 @@ class Assessment:
     signals: Signals | None = None
 
 
+@dataclass(frozen=True)
+class Retrieved:
+    """What an answer is composed from: the cleaned question, the words its sentences are scored against
+    (the question without its relative date), the hits and the timeframe that narrowed them."""
+
+    question: str
+    scored: str
+    hits: list[Hit]
+    timeframe: Timeframe | None
+
+
+def retrieve(
+    question: str,
+    searcher: Searcher,
+    k: int = 8,
+    since: date | None = None,
+    until: date | None = None,
+    as_of: date | None = None,
+) -> Retrieved:
+    """The hits `answer` composes from (see there); benchmarks call it to score the same hits."""
+    from bot.timeframe import search_as_of, without_timeframe
+
+    if k < 1:
+        raise ValueError("k must be at least 1")
+    text = clean_question(question)
+
+    def search(low: date | None, high: date | None) -> list[Hit]:
+        return searcher.search(text, k=k, since=low, until=high, as_of=as_of)
+
+    hits, timeframe = search_as_of(search, text, since, until, as_of)
+    # The sentences are scored against the question without its relative date: "this week" is how the
+    # search was narrowed, not words an answer must share.
+    scored = (without_timeframe(text, as_of) if as_of is not None else text) or text
+    return Retrieved(text, scored, hits, timeframe)
+
+
 def answer(
     question: str,
     searcher: Searcher,
@@ -185,22 +222,14 @@ def answer(
     With `as_of`, the question is asked as of that day: nothing published after it is used, recent
     articles are preferred and a relative date ("last week") narrows the search (bot/timeframe.py).
     The confidence reads the cosines on the scale of the model the index was built with."""
-    from bot.timeframe import search_as_of, without_timeframe
-
-    if k < 1:
-        raise ValueError("k must be at least 1")
-    text = clean_question(question)
-
-    def search(low: date | None, high: date | None) -> list[Hit]:
-        return searcher.search(text, k=k, since=low, until=high, as_of=as_of)
-
-    hits, timeframe = search_as_of(search, text, since, until, as_of)
-    # The sentences are scored against the question without its relative date: "this week" is how the
-    # search was narrowed, not words an answer must share.
-    scored = without_timeframe(text, as_of) if as_of is not None else text
+    found = retrieve(question, searcher, k, since, until, as_of)
     model = getattr(searcher, "model", CONFIDENCE_MODEL)
-    composed = compose(scored or text, hits, threshold, reader, model=model)
-    return replace(composed, question=text, as_of=as_of, timeframe=timeframe)
+    composed = compose(found.scored, found.hits, threshold, reader, model=model)
+    encoder = getattr(searcher, "encoder", None)
+    if reader is None and encoder is not None:
+        # A reader's pick is its own; without one, the model tells a country from a person (bot/naming.py).
+        composed = name_the_kind(composed, found.scored, encoder.encode_queries)
+    return replace(composed, question=found.question, as_of=as_of, timeframe=found.timeframe)
 
 
 def compose(

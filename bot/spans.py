@@ -69,6 +69,7 @@ _NAMED_THINGS = (
     r"leader|senator|governor|candidate|ceo|author|host|celebrity|director|official|"
     r"storm|hurricane|film|movie|show|series|book|album|song|game|drug|vaccine|language|religion|planet"
 )
+_KIND = re.compile(rf"\b(?:which|what)\s+((?:[\w-]+\s+){{0,3}}?(?:{_NAMED_THINGS}))\b", re.IGNORECASE)
 _TYPES = (
     (
         "money",
@@ -96,12 +97,28 @@ def answer_type(question: str) -> str | None:
 def find_span(kind: str, sentence: str, question: str, common: frozenset[str] = frozenset()) -> str | None:
     """The first span of `kind` in `sentence` that `question` does not contain, or None. `common`: words
     seen in lower case nearby, so not names when they open a sentence ("Researchers found ...")."""
+    return next(iter(spans_of(kind, sentence, question, common)), None)
+
+
+def spans_of(kind: str, sentence: str, question: str, common: frozenset[str] = frozenset()) -> list[str]:
+    """Every span of `kind` in `sentence` that `question` does not contain, in `find_span`'s order."""
     asked = _words(question)
+    found: list[str] = []
     for span in _candidates(kind, sentence, asked, common):
         span = span.strip(" ,.;:'\"“”‘’()")
-        if span and not _words(span) <= asked:
-            return span
-    return None
+        if span and not _words(span) <= asked and span not in found:
+            found.append(span)
+    return found
+
+
+def named_kind(question: str) -> str | None:
+    """The kind of thing a "which/what ..." question names, with its qualifiers: "European country" for
+    "Which European country has ...?", "major entertainment company"; "place" for a "where" question; None
+    for other questions."""
+    match = _KIND.search(question)
+    if match:
+        return match.group(1)
+    return "place" if answer_type(question) == "place" else None
 
 
 def _candidates(kind: str, sentence: str, asked: set[str], common: frozenset[str]) -> list[str]:
@@ -144,6 +161,9 @@ def _trim_name(run: str, common: frozenset[str]) -> str:
         words = words[1:]
     while words and words[-1].lower() in ("of", "de", "la", "van", "von", "der", "du", "al", "bin", "and"):
         words = words[:-1]
+    if words:
+        # "Lebanon’s new prime minister" names Lebanon.
+        words[-1] = re.sub(r"(?<=\w)['’]s$", "", words[-1])
     return " ".join(words)
 
 

@@ -111,7 +111,8 @@ class FusionConfig:
     # combination (so 1.0 is about one standard deviation of relevance for an article of that day). News
     # questions are about the moment, but an article two weeks old that matches much better should still
     # win: the half-life is a news week, chosen, not fitted; the weight is fitted (see
-    # benchmarks/results/news.md), and its cost on questions whose article is old is measured beside it.
+    # benchmarks/results/recency.md), and its cost on questions whose article is old is measured beside it.
+    # Hybrid fusion only: the other methods' scores (cosines, BM25, reciprocal ranks) are on other scales.
     recency_weight: float = 1.0
     recency_half_life: float = 7.0
 

@@ -161,6 +161,7 @@ def test_a_run_with_news_questions_reports_them_by_half(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "## News questions (RealTimeQA 2020)" in result.output
     assert "6 quiz questions" in result.output and "never abstain (baseline)" in result.output
+    assert "shipped, asked with no date (baseline)" in result.output and "closest option" in result.output
     assert "### Fitted on one half, read on the other" in result.output
     refit = next(line for line in result.output.splitlines() if line.startswith("refitted"))
     assert "ABSTAIN_BELOW = " in refit

@@ -135,7 +135,7 @@ def test_load_refuses_a_question_whose_passage_is_missing(tmp_path: Path) -> Non
 def test_judge_by_words() -> None:
     question = _question("Hasidic Judaism", "Reform Judaism", "Shiite Islam", "Roman Catholicism")
     right = judge(_answer("The victims were members of a Hasidic Judaism congregation."), question)
-    assert right == right.__class__(abstained=False, right=True, named_wrong=False)
+    assert right == right.__class__(abstained=False, right=True, named_wrong=False, closest_right=True)
     # "Judaism" is shared with the right option: only "reform" names the wrong one.
     both = judge(_answer("A Hasidic Judaism group, not a Reform one."), question)
     assert both.named_wrong and not both.right
@@ -198,3 +198,19 @@ def test_cli_keeps_the_index_and_query_vectors(tmp_path: Path) -> None:
 def test_cli_says_where_the_set_is_missing(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["--eval-dir", str(tmp_path), "--no-squad"])
     assert result.exit_code != 0 and "rtqa-2020" in result.output
+
+
+def test_closest_option_is_the_one_whose_content_words_the_short_answer_holds_most_of() -> None:
+    from benchmarks.news import closest_option
+
+    choices = ("Hasidic Judaism", "Reform Judaism", "Shiite Islam", "Roman Catholicism")
+    assert closest_option(_answer("A long sentence.", short="Hasidic"), choices) == "Hasidic Judaism"
+    assert closest_option(_answer("A long sentence.", short="Judaism"), choices) is None  # a tie names none
+    assert closest_option(_answer("A long sentence.", short="the mayor"), choices) is None
+    # Without a short answer the first sentence is read, not the later ones.
+    first = _answer("Roman bishops met.", "Shiite Islam was there too.")
+    assert closest_option(first, choices) == "Roman Catholicism"  # half its words, the others none
+    assert closest_option(_answer("They met in Shiite Islam's holy city.", "Hasidic Judaism"), choices) == (
+        "Shiite Islam"
+    )
+    assert closest_option(Answer("q", (), (), (), abstained=True), choices) is None
