@@ -21,6 +21,7 @@ BENCHMARKS: dict[str, str] = {
     "scale": "benchmarks.scale:main",
     "reader": "benchmarks.reader:main",
     "recency": "benchmarks.recency:main",
+    "followups": "benchmarks.followups:main",
 }
 
 

@@ -225,6 +225,14 @@ def answer(
     found = retrieve(question, searcher, k, since, until, as_of)
     model = getattr(searcher, "model", CONFIDENCE_MODEL)
     composed = compose(found.scored, found.hits, threshold, reader, model=model)
+    return finish(composed, found, searcher, reader, as_of)
+
+
+def finish(
+    composed: Answer, found: Retrieved, searcher: Searcher, reader: Reader | None, as_of: date | None
+) -> Answer:
+    """A composed answer as `answer` returns it: the kind asked for named, the question as asked, the
+    as-of day and the timeframe recorded."""
     encoder = getattr(searcher, "encoder", None)
     if reader is None and encoder is not None:
         # A reader's pick is its own; without one, the model tells a country from a person (bot/naming.py).

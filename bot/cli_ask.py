@@ -19,11 +19,14 @@ from bot.reader import ENV_READER
 from bot.settings import ENV_INDEX, ENV_K, MAX_K, Settings, history_file
 
 if TYPE_CHECKING:
+    from bot.followup import Conversations, Resolved
     from bot.models import Answer
     from bot.reader import Reader
     from embeddings.search import Searcher
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
+NEW_CONVERSATION = "/new"
+CHAT_KEY = "chat"  # the terminal holds one conversation
 
 
 def _note(message: str) -> None:
@@ -114,6 +117,22 @@ class Asker:
             until=self.until,
             reader=self.reader,
             as_of=as_of or self.as_of or date.today(),
+        )
+
+    def ask_resolved(self, resolved: Resolved) -> Answer:
+        """Answer a question resolved against the conversation (bot/followup.py)."""
+        from bot.followup import answer_resolved
+
+        if self._searcher is None:
+            self._searcher = open_searcher(self.settings, _note)
+        return answer_resolved(
+            resolved,
+            self._searcher,
+            k=self.settings.k,
+            since=self.since,
+            until=self.until,
+            reader=self.reader,
+            as_of=self.as_of or date.today(),
         )
 
     def close(self) -> None:
@@ -220,12 +239,21 @@ def chat(
     as_of: datetime | None,
     reader: str | None,
 ) -> None:
-    """Ask questions one after another, with line editing and history. Ctrl-D or `exit` ends."""
+    """Ask questions one after another, with line editing and history. A question that leans on the last
+    one ("and when?", "who else?") is answered in its context for ten minutes; `/new` forgets it. Ctrl-D
+    or `exit` ends."""
+    from bot.followup import Conversations
+
     quiet_logs()
     with user_errors():
         asker = Asker(Settings.resolve(index_dir, k), _day(since), _day(until), reader, _day(as_of))
         save_history = _start_history()
-        click.echo("Ask about the indexed news. Ctrl-D or `exit` to leave.", err=True)
+        click.echo(
+            f"Ask about the indexed news; follow-ups are read in context, {NEW_CONVERSATION} starts afresh. "
+            "Ctrl-D or `exit` to leave.",
+            err=True,
+        )
+        conversations = Conversations()
         try:
             while True:
                 try:
@@ -240,14 +268,28 @@ def chat(
                     break
                 if not line.strip():
                     continue
-                try:
-                    click.echo(_render(asker.ask(line), as_json=False))
-                except QuestionError as exc:
-                    click.echo(f"Error: {exc}", err=True)
+                if line.strip().lower() == NEW_CONVERSATION:
+                    conversations.forget(CHAT_KEY)
+                    click.echo("(new conversation: the next question is read on its own)", err=True)
+                    continue
+                click.echo(_chat_turn(asker, conversations, line))
                 click.echo()
         finally:
             save_history()
             asker.close()
+
+
+def _chat_turn(asker: Asker, conversations: Conversations, line: str) -> str:
+    """One chat question in the conversation's context; the rewritten question is shown so the answer
+    can be checked against what was really asked."""
+    resolved = conversations.resolve(CHAT_KEY, line)
+    try:
+        result = asker.ask_resolved(resolved)
+    except QuestionError as exc:
+        return f"Error: {exc}"
+    conversations.remember(CHAT_KEY, resolved, result)
+    text = _render(result, as_json=False)
+    return f"(taken as: {resolved.question})\n{text}" if resolved.rewritten else text
 
 
 def _start_history() -> Callable[[], None]:

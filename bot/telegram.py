@@ -1,7 +1,9 @@
 """The Telegram bot: a thin edge over the same `answer()` the command line uses (python-telegram-bot v22).
 
 Private chats: any text is a question. Groups: only messages that mention the bot, reply to it, or use
-/ask. Commands: /start, /help, /ask, /sources, /stats. Replies are Telegram HTML (`bot.render_html`), split
+/ask. Commands: /start, /help, /ask, /new, /sources, /stats. A question that leans on the previous one ("and
+when?") is read in its context (bot/followup.py): per chat in private chats, per person in groups, for ten
+minutes; /new forgets it. Replies are Telegram HTML (`bot.render_html`), split
 under the length limit, with a button that shows the sources and their quotes.
 
 The question-answering side is injected as a `Responder` (`ask(question) -> Answer`, `summary()`), kept in
@@ -24,8 +26,8 @@ import re
 import time
 import traceback
 from collections import OrderedDict, deque
-from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
@@ -56,6 +58,7 @@ from telegram.ext import (
 )
 
 from bot.errors import EmptyQuestion, QuestionError
+from bot.followup import Conversations, resolve
 from bot.models import Answer
 from bot.render_html import esc, render_answer_html, render_sources_html, render_stats_html, split_html
 from bot.telegram_config import ENV_ALLOWED, TelegramSettings
@@ -79,6 +82,7 @@ REFUSAL = (
 )
 APOLOGY = "Sorry, something went wrong while I was answering. Please try again in a moment."
 NO_LAST_ANSWER = "I haven't answered anything in this chat yet: ask me a question first."
+FORGOTTEN = "Fresh start: I'll read your next question on its own."
 ANSWER_GONE = "That answer is too old for me to remember its sources; ask again."
 
 
@@ -100,7 +104,10 @@ class IndexSummary:
 class Responder(Protocol):
     """Answers questions; both methods block and are called from worker threads."""
 
-    def ask(self, question: str, as_of: date | None = None) -> Answer: ...
+    def ask(self, question: str, prefer: Sequence[str] = (), as_of: date | None = None) -> Answer:
+        """Answer `question` as of `as_of`; `prefer`: article ids a follow-up leans on (the previous
+        answer's)."""
+        ...
 
     def summary(self) -> IndexSummary: ...
 
@@ -113,10 +120,11 @@ class SearcherResponder:
         self.k = k
         self.reader = reader
 
-    def ask(self, question: str, as_of: date | None = None) -> Answer:
-        from bot.answer import answer
+    def ask(self, question: str, prefer: Sequence[str] = (), as_of: date | None = None) -> Answer:
+        from bot.followup import Resolved, answer_resolved
 
-        return answer(question, self.searcher, k=self.k, reader=self.reader, as_of=as_of)
+        resolved = Resolved(asked=question, question=question, prefer=tuple(prefer))
+        return answer_resolved(resolved, self.searcher, k=self.k, reader=self.reader, as_of=as_of)
 
     def summary(self) -> IndexSummary:
         stats = self.searcher.stats()
@@ -280,6 +288,7 @@ class BotState:
     settings: TelegramSettings
     responder: Responder
     limiter: SlidingWindowLimiter
+    conversations: Conversations = field(default_factory=Conversations)
     summary: IndexSummary | None = None
 
 
@@ -292,6 +301,16 @@ def _state(context: ContextTypes.DEFAULT_TYPE) -> BotState:
 def _is_group(update: Update) -> bool:
     chat = update.effective_chat
     return chat is not None and chat.type != ChatType.PRIVATE
+
+
+def conversation_key(update: Update) -> tuple[int, ...]:
+    """Whose conversation a message continues: the chat's in a private chat, the person's in a group
+    (two people asking the bot in one group each get their own follow-ups)."""
+    chat, user = update.effective_chat, update.effective_user
+    chat_id = chat.id if chat is not None else 0
+    if _is_group(update) and user is not None:
+        return (chat_id, user.id)
+    return (chat_id,)
 
 
 def _per(window: float) -> str:
@@ -415,6 +434,8 @@ async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         "In a private chat, just write your question. In a group, mention me "
         f"(@{esc(context.bot.username)} …), reply to one of my messages, or use /ask.\n\n"
         "/ask <i>question</i> — ask a question\n"
+        "/new — forget our conversation (a follow-up like <i>and when?</i> is read in the context of "
+        "your last question for ten minutes)\n"
         "/sources — the sources of my last answer here, with the passages I quoted\n"
         "/stats — what my index holds\n"
         "/help — this message\n\n"
@@ -490,12 +511,20 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str)
             do_quote=quote,
         )
         return
+    # Resolved and remembered here on the event loop, the store's one thread; answered in a worker. An
+    # edit corrects the question it replaces, so it is not read as a follow-up of that question.
+    key = conversation_key(update)
+    if update.edited_message is not None:
+        resolved = resolve(question, None)
+    else:
+        resolved = state.conversations.resolve(key, question)
     done = asyncio.Event()
     typing = asyncio.create_task(_keep_typing(message, done))
     try:
         # Asked as of the day the message was sent (UTC): "yesterday" means the day before it, and a
         # question sent before an article came out is not answered from it when it is re-run.
-        answer = await asyncio.to_thread(state.responder.ask, question, message.date.date())
+        as_of = message.date.date()
+        answer = await asyncio.to_thread(state.responder.ask, resolved.question, resolved.prefer, as_of)
     except EmptyQuestion:
         await message.reply_text("That question is empty once cleaned up: ask it in words.", do_quote=quote)
         return
@@ -505,16 +534,28 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str)
     finally:
         done.set()
         await typing  # the first "typing…" goes out even when the answer is instant
-    key = _remember(context, message.message_id, answer)
+    state.conversations.remember(key, resolved, answer)
+    answer_key = _remember(context, message.message_id, answer)
     has_sources = bool(answer.citations or answer.closest)
     markup = (
         InlineKeyboardMarkup(
-            [[InlineKeyboardButton("Sources and quotes", callback_data=f"{SOURCES_PREFIX}{key}")]]
+            [[InlineKeyboardButton("Sources and quotes", callback_data=f"{SOURCES_PREFIX}{answer_key}")]]
         )
         if has_sources
         else None
     )
-    await _send_html(message, render_answer_html(answer), quote=quote, markup=markup)
+    # The question as it was taken, so that an answer to a follow-up can be checked; user text, escaped.
+    taken_as = f"<i>(taken as: {esc(resolved.question)})</i>\n\n" if resolved.rewritten else ""
+    await _send_html(message, taken_as + render_answer_html(answer), quote=quote, markup=markup)
+
+
+async def on_new(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Forget the conversation, so that the next question is read on its own."""
+    message = update.effective_message
+    if message is None:
+        return
+    _state(context).conversations.forget(conversation_key(update))
+    await message.reply_text(FORGOTTEN, do_quote=_is_group(update))
 
 
 def _remember(context: ContextTypes.DEFAULT_TYPE, message_id: int, answer: Answer) -> str:
@@ -579,6 +620,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 COMMANDS = (
     BotCommand("ask", "Ask a question about the news archive"),
+    BotCommand("new", "Forget our conversation: the next question stands alone"),
     BotCommand("sources", "Sources and quotes of my last answer"),
     BotCommand("stats", "What the index holds"),
     BotCommand("help", "How to use this bot"),
@@ -628,6 +670,7 @@ def build_application(
     application.add_handler(CommandHandler("stats", on_stats))
     application.add_handler(CommandHandler("sources", on_sources))
     application.add_handler(CommandHandler("ask", on_ask_command))
+    application.add_handler(CommandHandler("new", on_new))
     application.add_handler(CallbackQueryHandler(on_sources_button, pattern=f"^{SOURCES_PREFIX}"))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & private, on_private_text))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & groups, on_group_text))

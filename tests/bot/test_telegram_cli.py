@@ -4,7 +4,7 @@ unreachable API each end in one clear line and exit status 1, and the token is n
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
 
@@ -25,7 +25,7 @@ SECRET = TOKEN.split(":")[1]
 
 
 class IdleResponder:
-    def ask(self, question: str, as_of: date | None = None) -> Answer:
+    def ask(self, question: str, prefer: Sequence[str] = (), as_of: date | None = None) -> Answer:
         return Answer(question, (), (), (), True)
 
     def summary(self) -> IndexSummary:
