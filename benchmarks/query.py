@@ -21,6 +21,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +112,25 @@ def time_with(
         add(measure(f"Searcher.search, k=8, every word kept ({name})", search_every_word, questions))
         add(measure(f"Searcher.search, k=8 ({name})", lambda q: searcher.search(q, k=8), questions))
         add(measure(f"answer(), k=8 ({name})", lambda q: answer(q, searcher, k=8), questions))
+        # As `newsbot ask` asks (as of today; the synthetic archive runs to 2027, so today cuts its last
+        # year), and as of a day mid-archive, where half the index is cut and recency decides more.
+        today = date.today()
+        add(
+            measure(
+                f"answer(), k=8, as of {today} ({name})",
+                lambda q: answer(q, searcher, as_of=today),
+                questions,
+            )
+        )
+        first, last = searcher.store.published_range()
+        middle = (first + (last - first) / 2).date() if first and last else today
+        add(
+            measure(
+                f"answer(), k=8, as of {middle} ({name})",
+                lambda q: answer(q, searcher, as_of=middle),
+                questions,
+            )
+        )
     return rows
 
 
