@@ -63,13 +63,8 @@ from embeddings.manifest import (
 )
 from embeddings.store import Store
 from embeddings.tokens import counter_for
-from embeddings.vector_store import (
-    VectorStoreConfig,
-    current_record,
-    drop_stale_vectors,
-    release_superseded,
-    write_vectors,
-)
+from embeddings.vector_config import VectorStoreConfig
+from embeddings.vector_store import current_record, drop_stale_vectors, release_superseded, write_vectors
 
 logger = logging.getLogger(__name__)
 
@@ -635,7 +630,7 @@ def _fingerprint(store: Store) -> str:
     return digest.hexdigest()[:16]
 
 
-def _kind_name(asked: IndexKind | None, n: int) -> str:
+def _kind_name(asked: IndexKind | None, n: int) -> IndexKind:
     if asked is not None:
         return asked
     from embeddings.ann import choose_kind
