@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from corpus.models import Chunk
+from corpus.stopwords import QUERY_STOP_WORDS
 from embeddings.encoder import DEFAULT_MODEL, Encoder
 from embeddings.errors import IndexCorrupt, IndexMismatch
 from embeddings.keyword_text import keyword_text
@@ -56,17 +57,6 @@ MAX_QUERY_CHARS = 2000  # longer input is cut: a question, not a document
 MAX_QUERY_TERMS = 48
 MAX_CACHED_COUNTS = 100_000  # keyword parts whose match counts a searcher remembers
 EXACT_FILTER_LIMIT = 200_000  # date-filtered dense search scans the allowed vectors exactly up to this many
-
-_STOP_WORDS_TEXT = """
-a about above after again against all am an and any are aren't as at be because been before being below
-between both but by can could did do does doing down during each few for from further had has have
-having he her here hers herself him himself his how i if in into is it its itself just let me more most
-my myself no nor not of off on once only or other ought our ours ourselves out over own same she should
-so some such than that the their theirs them themselves then there these they this those through to too
-under until up very was we were what when where which while who whom why will with would you your yours
-yourself yourselves s t d ll m re ve also may might must shall
-"""
-STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 
 _WORD = re.compile(r"(?:\w|[\u0300-\u036f\u0900-\u0dff])+", re.UNICODE)
 
@@ -170,7 +160,7 @@ def query_terms(text: str) -> list[str]:
     """The query's words for keyword search: lower-cased, de-duplicated, stop words dropped unless
     nothing else is left."""
     words = [w.lower() for w in _WORD.findall(text)]
-    content = [w for w in words if w not in STOP_WORDS]
+    content = [w for w in words if w not in QUERY_STOP_WORDS]
     chosen = content or words
     seen: dict[str, None] = {}
     for word in chosen:
@@ -184,7 +174,7 @@ def keyword_parts(text: str) -> list[str]:
     words = [w.lower() for w in _WORD.findall(text)]
     phrases: dict[str, None] = {}
     for first, second in itertools.pairwise(words):
-        if first not in STOP_WORDS and second not in STOP_WORDS and first != second:
+        if first not in QUERY_STOP_WORDS and second not in QUERY_STOP_WORDS and first != second:
             phrases.setdefault(f"{first} {second}", None)
     return terms + list(phrases)[:MAX_QUERY_TERMS]
 
