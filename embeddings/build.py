@@ -42,6 +42,7 @@ from corpus.chunk import (
 )
 from corpus.models import Article, Chunk, CorpusBatch, DuplicateNote, SkippedFile
 from embeddings.ann import IndexKind
+from embeddings.durable import fsync_dir, fsync_file, write_file
 from embeddings.encoder import Encoder
 from embeddings.errors import IndexCorrupt, IndexError_, IndexMismatch, IndexNotFound
 from embeddings.manifest import (
@@ -56,10 +57,8 @@ from embeddings.manifest import (
     VECTORS_NAME,
     Manifest,
     build_hint,
-    fsync_dir,
     generation_dir,
     read_manifest,
-    write_atomic,
 )
 from embeddings.store import Store
 from embeddings.tokens import counter_for
@@ -530,7 +529,7 @@ def _write_generation(
     del vectors  # written; the vector index reads the file back through the page cache
     saved: npt.NDArray[np.float32] = np.load(temp / VECTORS_NAME, mmap_mode="r")
     vector_store = write_vectors(settings.vector_store, index_dir, temp, generation, saved, ids, kind)
-    _fsync_file(db_path)
+    fsync_file(db_path)
 
     on_faiss = vector_store["backend"] == "faiss"
     names = (DB_NAME, VECTORS_NAME, IDS_NAME) + ((FAISS_NAME,) if on_faiss else ())
@@ -643,33 +642,22 @@ def _model_path(encoder: Encoder) -> str | None:
     return str(path) if path else None
 
 
-def _fsync_file(path: Path) -> None:
-    with open(path, "rb") as handle:
-        os.fsync(handle.fileno())
-
-
 def _save_arrays(directory: Path, vectors: np.memmap[Any, Any], ids: npt.NDArray[np.int64]) -> None:
     """Flush the vectors (already in their file) and write the ids, both to disk before the switch."""
     vectors.flush()
-    _fsync_file(directory / VECTORS_NAME)
-    with open(directory / IDS_NAME, "wb") as handle:
-        np.save(handle, np.ascontiguousarray(ids))
-        handle.flush()
-        os.fsync(handle.fileno())
+    fsync_file(directory / VECTORS_NAME)
+    write_file(directory / IDS_NAME, lambda handle: np.save(handle, np.ascontiguousarray(ids)))
 
 
 def _publish(index_dir: Path, temp: Path, generation: str, manifest: Manifest) -> None:
     """Make the finished `temp` directory the current generation: rename it, then swap the manifest."""
-    with open(temp / MANIFEST_NAME, "w", encoding="utf-8") as handle:
-        handle.write(manifest.to_json())
-        handle.flush()
-        os.fsync(handle.fileno())
+    write_file(temp / MANIFEST_NAME, manifest.to_json())
     fsync_dir(temp)
     old = _current_generation(index_dir)
     superseded = current_record(index_dir)
     os.rename(temp, index_dir / generation)
     fsync_dir(index_dir)
-    write_atomic(index_dir / MANIFEST_NAME, manifest.to_json())
+    write_file(index_dir / MANIFEST_NAME, manifest.to_json(), atomic=True)
     # Readers that opened the old generation keep their open files (POSIX); new readers see the new one.
     if old and old != generation:
         shutil.rmtree(index_dir / old, ignore_errors=True)

@@ -12,7 +12,6 @@ its codes alone, which only tests do).
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from embeddings.ann import IndexKind
+from embeddings.durable import fsync_file
 from embeddings.manifest import FAISS_NAME
 
 
@@ -89,8 +89,7 @@ class FaissVectorStore:
             raise ValueError("no vectors were added")
         path = self.directory / FAISS_NAME
         faiss.write_index(self.index, str(path))
-        with open(path, "rb") as handle:
-            os.fsync(handle.fileno())
+        fsync_file(path)
         return {"backend": "faiss", "file": FAISS_NAME}
 
     def search(
