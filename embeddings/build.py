@@ -61,7 +61,6 @@ from embeddings.manifest import (
     read_manifest,
 )
 from embeddings.store import Store
-from embeddings.tokens import counter_for
 from embeddings.vector_config import VectorStoreConfig
 from embeddings.vector_store import current_record, drop_stale_vectors, release_superseded, write_vectors
 
@@ -310,7 +309,7 @@ def clean_stale(index_dir: Path, vector_store: VectorStoreConfig | None = None) 
 def _run(
     mode: str, batch: CorpusBatch, index_dir: Path, encoder: Encoder, clock: _Clock, settings: _Settings
 ) -> BuildReport:
-    counter = counter_for(encoder)
+    counter = encoder.count_tokens
     with _locked(index_dir):
         clean_stale(index_dir, settings.vector_store)
         previous: Manifest | None = None
@@ -545,7 +544,7 @@ def _write_generation(
         index_kind=kind,
         generation=generation,
         chunking=chunking,
-        model_path=_model_path(encoder),
+        model_path=encoder.model_path or None,
         files=files,
         vector_store=vector_store,
     )
@@ -635,11 +634,6 @@ def _kind_name(asked: IndexKind | None, n: int) -> IndexKind:
     from embeddings.ann import choose_kind
 
     return choose_kind(n)
-
-
-def _model_path(encoder: Encoder) -> str | None:
-    path = getattr(encoder, "model_path", None)
-    return str(path) if path else None
 
 
 def _save_arrays(directory: Path, vectors: np.memmap[Any, Any], ids: npt.NDArray[np.int64]) -> None:

