@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from benchmarks.answers import (
+from benchmarks.answer_eval import (
     GRID,
     CachedSearcher,
     Outcome,
@@ -209,7 +209,7 @@ def run_news(
     """The news questions answered from an index of their passages (built with `model`, MiniLM without),
     or None when the set is not there (the benchmark then measures SQuAD alone). `hits_cache` as for
     SQuAD."""
-    from benchmarks.answers import index_articles, model_name
+    from benchmarks.answer_eval import index_articles, model_name
     from benchmarks.news import RTQA_DIR, load_rtqa
 
     try:

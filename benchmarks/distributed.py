@@ -83,7 +83,8 @@ class CpuTimedEncoder:
         self.inner = inner
         self.name = inner.name
         self.dim = inner.dim
-        self.model_path = getattr(inner, "model_path", None)
+        self.model_path = inner.model_path
+        self.count_tokens = inner.count_tokens
         self.cpu_s = 0.0
 
     def encode_passages(self, texts: list[str], batch_size: int = 32) -> Any:

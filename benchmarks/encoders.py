@@ -33,7 +33,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from benchmarks.answers import machine, revision
+from benchmarks.answer_eval import machine, revision
 from benchmarks.retrieval import (
     SQUAD_PATH,
     EvalSet,

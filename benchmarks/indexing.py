@@ -32,7 +32,8 @@ class RecordingEncoder:
         self.inner = inner
         self.name = inner.name
         self.dim = inner.dim
-        self.model_path = getattr(inner, "model_path", None)
+        self.model_path = inner.model_path
+        self.count_tokens = inner.count_tokens
         self.texts: list[str] = []
 
     def encode_passages(self, texts: list[str], batch_size: int = 32) -> Vectors:

@@ -31,7 +31,7 @@ import click
 import numpy as np
 import numpy.typing as npt
 
-from benchmarks.answers import machine, revision
+from benchmarks.answer_eval import machine, revision
 from benchmarks.retrieval import (
     DEFAULT_EVAL_DIR,
     SQUAD_PATH,

@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from benchmarks.answer_eval import machine, normalise, revision
 from benchmarks.answers import load_squad as load_squad_answers
-from benchmarks.answers import machine, normalise, revision
 from benchmarks.news import RTQA_DIR, NewsQuestion, load_rtqa, words
 from benchmarks.retrieval import (
     SQUAD_PATH,

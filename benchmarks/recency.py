@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from benchmarks.answers import machine, revision
+from benchmarks.answer_eval import machine, revision
 from benchmarks.news import HALVES, PARTS, RTQA_DIR, by_half, load_rtqa, query_vectors, squad_halves
 from benchmarks.retrieval import (
     DEFAULT_EVAL_DIR,

@@ -15,9 +15,10 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from benchmarks.scale import Mixture
+from corpus.chunk import CountTokens
 from corpus.ids import article_id
 from corpus.models import Article
-from embeddings.encoder import DEFAULT_MODEL, Vectors
+from embeddings.encoder import DEFAULT_MODEL, Vectors, word_piece_counter
 
 _SYLLABLES = [
     c + v for c in "bdfgklmnprstvz" for v in ("a", "e", "i", "o", "u", "ar", "en", "is", "on", "ul")
@@ -99,7 +100,12 @@ class MixtureEncoder:
         self.mixture = mixture
         self.name = name
         self.dim = dim
+        self.model_path: str | None = None  # the real model's name, but no folder of its own
         self._blocks = itertools.count()
+
+    @property
+    def count_tokens(self) -> CountTokens:
+        return word_piece_counter(None)  # the default model's, as the real one counts
 
     def encode_passages(self, texts: list[str], batch_size: int = 64) -> Vectors:
         return self.mixture.sample(len(texts), stream=5, block=next(self._blocks))

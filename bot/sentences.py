@@ -11,6 +11,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+# The answers' stop words (`corpus.stopwords`); bot.spans and bot.reader import them from here.
+from corpus.stopwords import ANSWER_STOP_WORDS as STOPWORDS
+
 # Words that end with a full stop without ending a sentence.
 _ABBREVIATIONS = frozenset(
     """
@@ -22,18 +25,6 @@ _ABBREVIATIONS = frozenset(
 
 _BOUNDARY = re.compile(r"""[.!?。？！]+["'”’)\]]*(?=\s+|$)""")
 _TOKEN = re.compile(r"\w+", re.UNICODE)
-
-STOPWORDS = frozenset(
-    """
-    a an the and or but if of at by for with about against between into through during before after
-    above below to from up down in out on off over under again further then once here there when
-    where why how all any both each few more most other some such no nor not only own same so than
-    too very can will just should now is are was were be been being have has had having do does did
-    doing i me my we our you your he him his she her it its they them their what which who whom this
-    that these those am would could may might must shall also as s t don did does what's whose many
-    much one ones
-    """.split()  # noqa: SIM905
-)
 
 
 @dataclass(frozen=True)

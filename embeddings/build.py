@@ -42,6 +42,7 @@ from corpus.chunk import (
 )
 from corpus.models import Article, Chunk, CorpusBatch, DuplicateNote, SkippedFile
 from embeddings.ann import IndexKind
+from embeddings.durable import fsync_dir, fsync_file, write_file
 from embeddings.encoder import Encoder
 from embeddings.errors import IndexCorrupt, IndexError_, IndexMismatch, IndexNotFound
 from embeddings.manifest import (
@@ -56,20 +57,12 @@ from embeddings.manifest import (
     VECTORS_NAME,
     Manifest,
     build_hint,
-    fsync_dir,
     generation_dir,
     read_manifest,
-    write_atomic,
 )
-from embeddings.store import Store
-from embeddings.tokens import counter_for
-from embeddings.vector_store import (
-    VectorStoreConfig,
-    current_record,
-    drop_stale_vectors,
-    release_superseded,
-    write_vectors,
-)
+from embeddings.store import Store, StoredArticle
+from embeddings.vector_config import VectorStoreConfig
+from embeddings.vector_store import current_record, drop_stale_vectors, release_superseded, write_vectors
 
 logger = logging.getLogger(__name__)
 
@@ -316,7 +309,7 @@ def clean_stale(index_dir: Path, vector_store: VectorStoreConfig | None = None) 
 def _run(
     mode: str, batch: CorpusBatch, index_dir: Path, encoder: Encoder, clock: _Clock, settings: _Settings
 ) -> BuildReport:
-    counter = counter_for(encoder)
+    counter = encoder.count_tokens
     with _locked(index_dir):
         clean_stale(index_dir, settings.vector_store)
         previous: Manifest | None = None
@@ -420,6 +413,36 @@ def _plan(
     return planned, skipped
 
 
+@dataclass
+class _Tally:
+    """Articles added, changed, removed and left unchanged by a build or update."""
+
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+
+
+@dataclass(frozen=True)
+class _Previous:
+    """What an update keeps of the current generation: its vectors (mapped, not loaded: at 10M chunks
+    they are 15 GB, and only the kept rows are copied) and their chunk row ids."""
+
+    vectors: npt.NDArray[np.float32]
+    ids: npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class _Written:
+    """What the chunk store holds once the new generation's articles and vectors are written."""
+
+    ids: npt.NDArray[np.int64]
+    embedded: int
+    articles: int
+    chunks: int
+    fingerprint: str
+
+
 def _write_generation(
     mode: str,
     batch: CorpusBatch,
@@ -432,100 +455,21 @@ def _write_generation(
     settings: _Settings,
     previous: Manifest | None,
 ) -> BuildReport:
+    """Write the generation `temp` (chunk store, vectors, vector store, manifest), then publish it."""
     articles, duplicates = _unique(batch.articles, batch.duplicates)
-    chunking = settings.chunking()
     if not articles:
         raise NothingToIndex(f"no article to index was found; the index at {index_dir} was left as it was")
-
     db_path = temp / DB_NAME
-    old_vectors: npt.NDArray[np.float32] | None = None
-    old_ids: npt.NDArray[np.int64] | None = None
-    removed_pks: list[int] = []
-    added = changed = removed = unchanged = 0
-    if previous is not None:
-        old_dir = generation_dir(index_dir, previous)
-        shutil.copyfile(old_dir / DB_NAME, db_path)
-        store = Store.open_for_update(db_path)
-        # Mapped, not loaded: at 10M chunks the old vectors are 15 GB, and only the kept rows are copied.
-        old_vectors = np.load(old_dir / VECTORS_NAME, mmap_mode="r")
-        old_ids = np.load(old_dir / IDS_NAME)
-        stored = store.stored_articles()
-    else:
-        store = Store.create(db_path)
-        stored = {}
-
+    store, stored, old = _open_store(index_dir, db_path, previous)
+    tally = _Tally()
     try:
-        # Decide what to embed: everything for a build; new and changed articles for an update.
-        to_embed: list[Article] = []
-        kept: list[Article] = []
-        new_ids = set()
-        for article in articles:
-            new_ids.add(article.id)
-            old = stored.get(article.id)
-            if old is None:
-                to_embed.append(article)
-                added += 1
-            elif old.content_hash == embed_hash(article, chunking):
-                kept.append(article)
-                unchanged += 1
-            else:
-                to_embed.append(article)
-                changed += 1
+        to_embed, kept = _sort_out(articles, stored, settings.chunking(), tally)
         planned, skipped = _plan(to_embed, counter, settings, clock)
-        # An article that gave no chunks is not indexed; a changed one that no longer chunks is removed
-        # rather than kept stale.
-        planned_ids = {item.article.id for item in planned}
-        for article in to_embed:
-            if article.id not in planned_ids:
-                if article.id in stored:
-                    changed -= 1
-                    removed += 1
-                else:
-                    added -= 1
-
-        with store.transaction():
-            for article in kept:
-                store.update_article_meta(article)
-            for article_id in stored:
-                if article_id not in new_ids:
-                    removed_pks.extend(store.delete_article(article_id))
-                    removed += 1
-            for article in to_embed:
-                if article.id in stored:
-                    removed_pks.extend(store.delete_article(article.id))
-            pks: list[int] = []
-            texts: list[str] = []
-            for item in planned:
-                article_pk = store.add_article(item.article, item.hash)
-                pks.extend(store.add_chunks(article_pk, item.article.title, item.chunks))
-                texts.extend(embedding_text(item.article, c) for c in item.chunks)
-
-        # The vectors go straight into the new generation's file, kept rows first, then the new ones as
-        # they are embedded: a build never holds a second copy of the archive's vectors in memory.
-        keep_rows = np.zeros(0, dtype=np.int64)
-        if old_vectors is not None and old_ids is not None:
-            keep_rows = np.flatnonzero(~np.isin(old_ids, np.asarray(removed_pks, dtype=np.int64)))
-        vectors = np.lib.format.open_memmap(
-            temp / VECTORS_NAME, mode="w+", dtype=np.float32, shape=(len(keep_rows) + len(texts), encoder.dim)
-        )
-        if old_vectors is not None and old_ids is not None:
-            _copy_rows(old_vectors, keep_rows, vectors)
-            ids = np.concatenate([old_ids[keep_rows], np.asarray(pks, dtype=np.int64)])
-        else:
-            ids = np.asarray(pks, dtype=np.int64)
-        _embed(texts, encoder, clock, vectors[len(keep_rows) :])
-        ids = ids.astype(np.int64)
-
+        _drop_unchunked(to_embed, planned, stored, tally)
+        removed_pks, pks, texts = _store_articles(store, articles, kept, to_embed, planned, stored, tally)
+        vectors, ids = _vectors_file(temp, old, removed_pks, pks, texts, encoder, clock)
         clock.report("writing", chunks_total=len(texts), chunks_embedded=len(texts))
-        n_articles = store.count_articles()
-        n_chunks = store.count_chunks()
-        if n_articles == 0:
-            raise NothingToIndex(
-                f"none of the articles could be indexed; the index at {index_dir} was left as it was"
-            )
-        if n_chunks != len(ids):
-            raise RuntimeError(f"index inconsistent: {n_chunks} chunks stored but {len(ids)} vectors")
-        fingerprint = _fingerprint(store)
+        written = _check_written(store, index_dir, ids, len(texts))
         store.optimize()
     finally:
         store.close()
@@ -535,47 +479,191 @@ def _write_generation(
     del vectors  # written; the vector index reads the file back through the page cache
     saved: npt.NDArray[np.float32] = np.load(temp / VECTORS_NAME, mmap_mode="r")
     vector_store = write_vectors(settings.vector_store, index_dir, temp, generation, saved, ids, kind)
-    _fsync_file(db_path)
+    fsync_file(db_path)
+    manifest = _manifest(temp, generation, encoder, settings, written, kind, vector_store)
+    _publish(index_dir, temp, generation, manifest)
+    return _report(mode, batch, index_dir, clock, tally, skipped, duplicates, written, kind, generation)
 
+
+def _open_store(
+    index_dir: Path, db_path: Path, previous: Manifest | None
+) -> tuple[Store, dict[str, StoredArticle], _Previous | None]:
+    """The new generation's chunk store: a copy of the previous one for an update (with its stored
+    articles and what is kept of its vectors), else an empty one."""
+    if previous is None:
+        return Store.create(db_path), {}, None
+    old_dir = generation_dir(index_dir, previous)
+    shutil.copyfile(old_dir / DB_NAME, db_path)
+    store = Store.open_for_update(db_path)
+    old = _Previous(np.load(old_dir / VECTORS_NAME, mmap_mode="r"), np.load(old_dir / IDS_NAME))
+    return store, store.stored_articles(), old
+
+
+def _sort_out(
+    articles: Sequence[Article], stored: dict[str, StoredArticle], chunking: dict[str, Any], tally: _Tally
+) -> tuple[list[Article], list[Article]]:
+    """What to embed (everything for a build; new and changed articles for an update) and what to keep."""
+    to_embed: list[Article] = []
+    kept: list[Article] = []
+    for article in articles:
+        old = stored.get(article.id)
+        if old is None:
+            to_embed.append(article)
+            tally.added += 1
+        elif old.content_hash == embed_hash(article, chunking):
+            kept.append(article)
+            tally.unchanged += 1
+        else:
+            to_embed.append(article)
+            tally.changed += 1
+    return to_embed, kept
+
+
+def _drop_unchunked(
+    to_embed: Sequence[Article], planned: Sequence[_Planned], stored: dict[str, StoredArticle], tally: _Tally
+) -> None:
+    """An article that gave no chunks is not indexed; a changed one that no longer chunks is removed
+    rather than kept stale."""
+    planned_ids = {item.article.id for item in planned}
+    for article in to_embed:
+        if article.id not in planned_ids:
+            if article.id in stored:
+                tally.changed -= 1
+                tally.removed += 1
+            else:
+                tally.added -= 1
+
+
+def _store_articles(
+    store: Store,
+    articles: Sequence[Article],
+    kept: Sequence[Article],
+    to_embed: Sequence[Article],
+    planned: Sequence[_Planned],
+    stored: dict[str, StoredArticle],
+    tally: _Tally,
+) -> tuple[list[int], list[int], list[str]]:
+    """In one transaction: kept articles' metadata updated, removed and changed ones deleted, planned
+    ones added. The deleted chunks' row ids, the added chunks' row ids and their texts to embed."""
+    new_ids = {article.id for article in articles}
+    removed_pks: list[int] = []
+    pks: list[int] = []
+    texts: list[str] = []
+    with store.transaction():
+        for article in kept:
+            store.update_article_meta(article)
+        for article_id in stored:
+            if article_id not in new_ids:
+                removed_pks.extend(store.delete_article(article_id))
+                tally.removed += 1
+        for article in to_embed:
+            if article.id in stored:
+                removed_pks.extend(store.delete_article(article.id))
+        for item in planned:
+            article_pk = store.add_article(item.article, item.hash)
+            pks.extend(store.add_chunks(article_pk, item.article.title, item.chunks))
+            texts.extend(embedding_text(item.article, c) for c in item.chunks)
+    return removed_pks, pks, texts
+
+
+def _vectors_file(
+    temp: Path,
+    old: _Previous | None,
+    removed_pks: Sequence[int],
+    pks: Sequence[int],
+    texts: list[str],
+    encoder: Encoder,
+    clock: _Clock,
+) -> tuple[np.memmap[Any, Any], npt.NDArray[np.int64]]:
+    """The new generation's vectors, straight into its file, kept rows first, then the new ones as they
+    are embedded (a build never holds a second copy of the archive's vectors in memory); their ids."""
+    keep_rows = np.zeros(0, dtype=np.int64)
+    if old is not None:
+        keep_rows = np.flatnonzero(~np.isin(old.ids, np.asarray(removed_pks, dtype=np.int64)))
+    vectors = np.lib.format.open_memmap(
+        temp / VECTORS_NAME, mode="w+", dtype=np.float32, shape=(len(keep_rows) + len(texts), encoder.dim)
+    )
+    if old is not None:
+        _copy_rows(old.vectors, keep_rows, vectors)
+        ids = np.concatenate([old.ids[keep_rows], np.asarray(pks, dtype=np.int64)])
+    else:
+        ids = np.asarray(pks, dtype=np.int64)
+    _embed(texts, encoder, clock, vectors[len(keep_rows) :])
+    return vectors, ids.astype(np.int64)
+
+
+def _check_written(store: Store, index_dir: Path, ids: npt.NDArray[np.int64], embedded: int) -> _Written:
+    """The store's counts, checked against the vectors (raises NothingToIndex when no article is left)."""
+    n_articles = store.count_articles()
+    n_chunks = store.count_chunks()
+    if n_articles == 0:
+        raise NothingToIndex(
+            f"none of the articles could be indexed; the index at {index_dir} was left as it was"
+        )
+    if n_chunks != len(ids):
+        raise RuntimeError(f"index inconsistent: {n_chunks} chunks stored but {len(ids)} vectors")
+    return _Written(ids, embedded, n_articles, n_chunks, _fingerprint(store))
+
+
+def _manifest(
+    temp: Path,
+    generation: str,
+    encoder: Encoder,
+    settings: _Settings,
+    written: _Written,
+    kind: IndexKind,
+    vector_store: dict[str, str],
+) -> Manifest:
     on_faiss = vector_store["backend"] == "faiss"
     names = (DB_NAME, VECTORS_NAME, IDS_NAME) + ((FAISS_NAME,) if on_faiss else ())
-    files = {name: (temp / name).stat().st_size for name in names}
-    manifest = Manifest(
+    return Manifest(
         format_version=FORMAT_VERSION,
         model=encoder.name,
         dim=encoder.dim,
-        articles=n_articles,
-        chunks=n_chunks,
-        corpus_fingerprint=fingerprint,
+        articles=written.articles,
+        chunks=written.chunks,
+        corpus_fingerprint=written.fingerprint,
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         index_kind=kind,
         generation=generation,
-        chunking=chunking,
-        model_path=_model_path(encoder),
-        files=files,
+        chunking=settings.chunking(),
+        model_path=encoder.model_path or None,
+        files={name: (temp / name).stat().st_size for name in names},
         vector_store=vector_store,
     )
-    _publish(index_dir, temp, generation, manifest)
+
+
+def _report(
+    mode: str,
+    batch: CorpusBatch,
+    index_dir: Path,
+    clock: _Clock,
+    tally: _Tally,
+    skipped: Sequence[SkippedFile],
+    duplicates: Sequence[DuplicateNote],
+    written: _Written,
+    kind: str,
+    generation: str,
+) -> BuildReport:
     elapsed = clock.elapsed
-    embedded = len(texts)
     return BuildReport(
         index_dir=index_dir,
         mode=mode,
         articles_read=len(batch.articles),
-        articles_indexed=n_articles,
-        articles_added=added,
-        articles_changed=changed,
-        articles_removed=removed,
-        articles_unchanged=unchanged,
+        articles_indexed=written.articles,
+        articles_added=tally.added,
+        articles_changed=tally.changed,
+        articles_removed=tally.removed,
+        articles_unchanged=tally.unchanged,
         skipped=tuple(batch.skipped) + tuple(skipped),
         duplicates=tuple(duplicates),
-        chunks_embedded=embedded,
-        chunks_total=n_chunks,
-        chunks_per_second=embedded / elapsed if elapsed > 0 else 0.0,
+        chunks_embedded=written.embedded,
+        chunks_total=written.chunks,
+        chunks_per_second=written.embedded / elapsed if elapsed > 0 else 0.0,
         elapsed_s=elapsed,
         embed_s=clock.embed_s,
         index_kind=kind,
-        corpus_fingerprint=fingerprint,
+        corpus_fingerprint=written.fingerprint,
         generation=generation,
     )
 
@@ -635,7 +723,7 @@ def _fingerprint(store: Store) -> str:
     return digest.hexdigest()[:16]
 
 
-def _kind_name(asked: IndexKind | None, n: int) -> str:
+def _kind_name(asked: IndexKind | None, n: int) -> IndexKind:
     if asked is not None:
         return asked
     from embeddings.ann import choose_kind
@@ -643,38 +731,22 @@ def _kind_name(asked: IndexKind | None, n: int) -> str:
     return choose_kind(n)
 
 
-def _model_path(encoder: Encoder) -> str | None:
-    path = getattr(encoder, "model_path", None)
-    return str(path) if path else None
-
-
-def _fsync_file(path: Path) -> None:
-    with open(path, "rb") as handle:
-        os.fsync(handle.fileno())
-
-
 def _save_arrays(directory: Path, vectors: np.memmap[Any, Any], ids: npt.NDArray[np.int64]) -> None:
     """Flush the vectors (already in their file) and write the ids, both to disk before the switch."""
     vectors.flush()
-    _fsync_file(directory / VECTORS_NAME)
-    with open(directory / IDS_NAME, "wb") as handle:
-        np.save(handle, np.ascontiguousarray(ids))
-        handle.flush()
-        os.fsync(handle.fileno())
+    fsync_file(directory / VECTORS_NAME)
+    write_file(directory / IDS_NAME, lambda handle: np.save(handle, np.ascontiguousarray(ids)))
 
 
 def _publish(index_dir: Path, temp: Path, generation: str, manifest: Manifest) -> None:
     """Make the finished `temp` directory the current generation: rename it, then swap the manifest."""
-    with open(temp / MANIFEST_NAME, "w", encoding="utf-8") as handle:
-        handle.write(manifest.to_json())
-        handle.flush()
-        os.fsync(handle.fileno())
+    write_file(temp / MANIFEST_NAME, manifest.to_json())
     fsync_dir(temp)
     old = _current_generation(index_dir)
     superseded = current_record(index_dir)
     os.rename(temp, index_dir / generation)
     fsync_dir(index_dir)
-    write_atomic(index_dir / MANIFEST_NAME, manifest.to_json())
+    write_file(index_dir / MANIFEST_NAME, manifest.to_json(), atomic=True)
     # Readers that opened the old generation keep their open files (POSIX); new readers see the new one.
     if old and old != generation:
         shutil.rmtree(index_dir / old, ignore_errors=True)

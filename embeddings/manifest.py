@@ -10,14 +10,13 @@ Layout of an index directory:
     DIR/.lock                held by a build, so two builds never race
 
 A reader reads `DIR/manifest.json`, then opens the generation it names. A build writes a new generation
-beside the current one and only then replaces `manifest.json` (write a temporary file, fsync, rename):
-at every moment the manifest names a complete generation.
+beside the current one and only then replaces `manifest.json` (write a temporary file, fsync, rename:
+`embeddings.durable`): at every moment the manifest names a complete generation.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,25 +83,6 @@ class Manifest:
             )
         known = {f for f in cls.__dataclass_fields__}
         return cls(**{k: v for k, v in data.items() if k in known})
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` so that readers see the old file or the new one, never a torn one."""
-    temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    with open(temp, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp, path)
-    fsync_dir(path.parent)
-
-
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def read_manifest(index_dir: Path) -> Manifest:

@@ -1,6 +1,6 @@
 """A generation's vectors in a Milvus collection, through pymilvus (imported only when Milvus is
 configured): a Milvus server, or Milvus Lite embedded in this process for a local folder (see
-`embeddings.vector_store` for the setting and the life of collections).
+`embeddings.vector_config` for the setting, `embeddings.vector_store` for the life of collections).
 
 One collection per generation, named `newsbot_<12 hex of the index folder's path>_<generation stamp>`, so
 that several index folders can share one server and each build's cleanup finds only its own. Fields: `pk`
@@ -8,7 +8,8 @@ that several index folders can share one server and each build's cleanup finds o
 inner product: the vectors are unit length, so it is the cosine). Date filters come as the allowed chunk
 ids and are sent as a filter on `pk`: the chunk store stays the one place that knows publication days,
 and the searcher scores small allowed sets exactly from `vectors.npy` without asking Milvus (see
-`Searcher.dense_search`), so Milvus only sees filters of many ids.
+`Searcher.dense_search`), so Milvus only sees filters of many ids. Search follows the contract of
+`embeddings.vector_store.VectorStore`: ids and cosines, best first.
 
 Not handled: a filter of millions of ids is a long expression that Milvus parses on every query (a few
 bytes an id, collapsed into ranges where ids run consecutively, as an article's chunks and a build's
@@ -32,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from embeddings.ann import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M, IVF_NPROBE, ivf_nlist
-from embeddings.vector_store import TOKEN_SETTING, VectorStoreConfig, VectorStoreUnavailable
+from embeddings.vector_config import TOKEN_SETTING, VectorStoreConfig, VectorStoreUnavailable
 
 logger = logging.getLogger(__name__)
 

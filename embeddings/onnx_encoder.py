@@ -26,7 +26,7 @@ import os
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -37,7 +37,11 @@ from embeddings.encoder import (
     SentenceTransformerEncoder,
     Vectors,
     default_model_path,
+    word_piece_counter,
 )
+
+if TYPE_CHECKING:
+    from corpus.chunk import CountTokens
 
 EXPORT_FORMAT = 1  # bump when the export recipe changes, so old cached files are not reused
 OPSET = 17
@@ -209,6 +213,14 @@ class OnnxQueryEncoder:
             norms = np.linalg.norm(pooled, axis=1, keepdims=True)
             out[rows] = pooled / np.clip(norms, 1e-12, None)
         return out
+
+    @property
+    def model_path(self) -> str | None:
+        return str(self.model_dir)
+
+    @property
+    def count_tokens(self) -> CountTokens:
+        return word_piece_counter(str(self.model_dir))
 
     def encode_queries(self, texts: list[str]) -> Vectors:
         return self._encode(texts, batch_size=32)

@@ -22,7 +22,6 @@ import itertools
 import logging
 import math
 import re
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -33,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from corpus.models import Chunk
+from corpus.stopwords import QUERY_STOP_WORDS
 from embeddings.encoder import DEFAULT_MODEL, Encoder
 from embeddings.errors import IndexCorrupt, IndexMismatch
 from embeddings.keyword_text import keyword_text
@@ -48,7 +48,8 @@ from embeddings.manifest import (
 from embeddings.models import ArticleMeta, Hit
 from embeddings.onnx_encoder import query_encoder
 from embeddings.store import Store
-from embeddings.vector_store import VectorStore, VectorStoreUnavailable, close_vector_index, open_vector_index
+from embeddings.vector_config import VectorStoreUnavailable
+from embeddings.vector_store import VectorStore, open_vector_store
 
 logger = logging.getLogger(__name__)
 
@@ -56,17 +57,6 @@ MAX_QUERY_CHARS = 2000  # longer input is cut: a question, not a document
 MAX_QUERY_TERMS = 48
 MAX_CACHED_COUNTS = 100_000  # keyword parts whose match counts a searcher remembers
 EXACT_FILTER_LIMIT = 200_000  # date-filtered dense search scans the allowed vectors exactly up to this many
-
-_STOP_WORDS_TEXT = """
-a about above after again against all am an and any are aren't as at be because been before being below
-between both but by can could did do does doing down during each few for from further had has have
-having he her here hers herself him himself his how i if in into is it its itself just let me more most
-my myself no nor not of off on once only or other ought our ours ourselves out over own same she should
-so some such than that the their theirs them themselves then there these they this those through to too
-under until up very was we were what when where which while who whom why will with would you your yours
-yourself yourselves s t d ll m re ve also may might must shall
-"""
-STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 
 _WORD = re.compile(r"(?:\w|[\u0300-\u036f\u0900-\u0dff])+", re.UNICODE)
 
@@ -183,7 +173,7 @@ def query_terms(text: str) -> list[str]:
     """The query's words for keyword search: lower-cased, de-duplicated, stop words dropped unless
     nothing else is left."""
     words = [w.lower() for w in _WORD.findall(text)]
-    content = [w for w in words if w not in STOP_WORDS]
+    content = [w for w in words if w not in QUERY_STOP_WORDS]
     chosen = content or words
     seen: dict[str, None] = {}
     for word in chosen:
@@ -197,7 +187,7 @@ def keyword_parts(text: str) -> list[str]:
     words = [w.lower() for w in _WORD.findall(text)]
     phrases: dict[str, None] = {}
     for first, second in itertools.pairwise(words):
-        if first not in STOP_WORDS and second not in STOP_WORDS and first != second:
+        if first not in QUERY_STOP_WORDS and second not in QUERY_STOP_WORDS and first != second:
             phrases.setdefault(f"{first} {second}", None)
     return terms + list(phrases)[:MAX_QUERY_TERMS]
 
@@ -362,7 +352,8 @@ def diversify(
 
 
 class Searcher:
-    """An open index generation. Thread-safe: SQLite behind a lock, FAISS and the vectors read-only.
+    """An open index generation. Thread-safe: SQLite behind a lock, the vector store serialises its own
+    calls, the vectors are read-only.
 
     A searcher keeps answering from the generation it opened even after a rebuild replaces it (its files
     stay open); open a new one to see the new generation.
@@ -373,7 +364,7 @@ class Searcher:
         index_dir: Path,
         manifest: Manifest,
         store: Store,
-        index: Any,
+        vector_store: VectorStore,
         vectors: npt.NDArray[np.float32],
         ids: npt.NDArray[np.int64],
         encoder: Encoder,
@@ -382,12 +373,11 @@ class Searcher:
         self.index_dir = index_dir
         self.manifest = manifest
         self.store = store
-        self.index = index
+        self.vector_store = vector_store
         self.vectors = vectors
         self.ids = ids
         self.encoder = encoder
         self.fusion = fusion
-        self._faiss_lock = threading.Lock()
         self._counts: dict[tuple[str, int], int] = {}
         self._newest: tuple[date | None] | None = None
 
@@ -423,41 +413,31 @@ class Searcher:
         encoder = _encoder_for(index_dir, manifest, encoder)
         directory = generation_dir(index_dir, manifest)
         store: Store | None = None
-        index: Any = None
+        vector_store: VectorStore | None = None
         try:
-            from embeddings.ann import use_threads_for_single_queries
-
             store = Store.open_readonly(directory / DB_NAME)
             store.check()
-            ids = np.load(directory / IDS_NAME)
+            ids = np.load(directory / IDS_NAME).astype(np.int64, copy=False)
             vectors = np.load(directory / VECTORS_NAME, mmap_mode="r")
-            index = open_vector_index(index_dir, manifest, directory)  # FAISS, or a Milvus collection
-            # A searcher serves one query at a time: spare OpenMP threads only spin (measured 100 ms -> 21 ms
-            # for one exact search over 52k vectors on this busy 2-core machine).
-            use_threads_for_single_queries()
+            vector_store = open_vector_store(index_dir, manifest, directory, vectors, ids)
             consistent = (
                 ids.ndim == 1
                 and vectors.ndim == 2
-                and len(ids) == len(vectors) == index.ntotal == manifest.chunks
-                and vectors.shape[1] == manifest.dim == index.d
+                and len(ids) == len(vectors) == vector_store.ntotal == manifest.chunks
+                and vectors.shape[1] == manifest.dim == vector_store.d
             )
             if not consistent:
                 raise IndexCorrupt(f"the index at {index_dir} is inconsistent (counts differ); {hint}")
         except (IndexCorrupt, VectorStoreUnavailable):
-            if store is not None:
-                store.close()
-            close_vector_index(index)
+            _close(store, vector_store)
             raise
         except (OSError, ValueError, RuntimeError, Exception) as exc:
-            if store is not None:
-                store.close()
-            close_vector_index(index)
+            _close(store, vector_store)
             raise IndexCorrupt(f"the index at {index_dir} cannot be read ({exc}); {hint}") from exc
-        return cls(index_dir, manifest, store, index, vectors, ids.astype(np.int64, copy=False), encoder)
+        return cls(index_dir, manifest, store, vector_store, vectors, ids, encoder)
 
     def close(self) -> None:
-        self.store.close()
-        close_vector_index(self.index)
+        _close(self.store, self.vector_store)
 
     def __enter__(self) -> Searcher:
         return self
@@ -649,29 +629,11 @@ class Searcher:
         self, vector: npt.NDArray[np.float32], n: int, allowed: npt.NDArray[np.int64] | None = None
     ) -> list[tuple[int, float]]:
         """(chunk row id, cosine) of the `n` nearest chunks, optionally among `allowed` row ids only."""
-        query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
         if allowed is not None and len(allowed) <= EXACT_FILTER_LIMIT:
-            scores = self.dense_scores(query[0], allowed.tolist())
+            scores = self.dense_scores(vector, allowed.tolist())  # exact, whatever the store
             return sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:n]
-        if isinstance(self.index, VectorStore):  # a Milvus collection (embeddings/milvus_store.py)
-            pks, cosines = self.index.search(query[0], min(n, len(self.ids)), allowed)
-            return [(int(pk), float(s)) for pk, s in zip(pks, cosines, strict=True)]
-        from embeddings.ann import candidate_count, filter_parameters, rescore_top
-
-        n = min(n, len(self.ids))
-        wide = min(candidate_count(self.index, n), len(self.ids))
-        params = filter_parameters(self.index, allowed) if allowed is not None else None
-        with self._faiss_lock:  # search-time knobs are per index object; keep calls serial and simple
-            if params is not None:
-                distances, labels = self.index.search(query, wide, params=params)
-            else:
-                distances, labels = self.index.search(query, wide)
-        if wide > n:
-            # Compressed codes only shortlist (IVF-PQ): exact cosines from the stored vectors pick the n.
-            rows = np.searchsorted(self.ids, labels[0][labels[0] >= 0])
-            rows, exact = rescore_top(self.vectors, rows, query[0], n)
-            return [(int(self.ids[row]), float(s)) for row, s in zip(rows, exact, strict=True)]
-        return [(int(pk), float(s)) for pk, s in zip(labels[0], distances[0], strict=True) if pk >= 0]
+        pks, cosines = self.vector_store.search(vector, n, allowed)
+        return list(zip(pks.tolist(), cosines.tolist(), strict=True))
 
     def dense_scores(self, vector: npt.NDArray[np.float32], pks: Sequence[int]) -> dict[int, float]:
         """Exact cosine of the query with the stored vectors of these chunks."""
@@ -716,6 +678,13 @@ class Searcher:
             generation=m.generation,
             chunking=dict(m.chunking),
         )
+
+
+def _close(store: Store | None, vector_store: VectorStore | None) -> None:
+    if store is not None:
+        store.close()
+    if vector_store is not None:
+        vector_store.close()
 
 
 def _encoder_for(index_dir: Path, manifest: Manifest, encoder: Encoder | None) -> Encoder:

@@ -8,18 +8,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from benchmarks.answers import (
-    Outcome,
-    auc,
-    choose,
-    cross_validate,
-    fit_logistic,
-    load_squad,
-    main,
-    normalise,
-    rescore,
-    sweep,
-)
+from benchmarks.answer_eval import Outcome, fit_logistic, normalise, rescore, sweep
+from benchmarks.answers import auc, choose, cross_validate, load_squad, main
 
 PARAGRAPHS = [
     (

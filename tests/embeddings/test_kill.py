@@ -17,7 +17,7 @@ from embeddings.encoder import HashingEncoder
 from embeddings.manifest import MANIFEST_NAME
 from embeddings.milvus_store import collection_name, index_collections
 from embeddings.search import Searcher
-from embeddings.vector_store import VectorStoreConfig
+from embeddings.vector_config import VectorStoreConfig
 from tests.embeddings.articles import fictional_articles
 
 REPO = Path(__file__).resolve().parents[2]
@@ -31,7 +31,7 @@ from pathlib import Path
 from embeddings.build import build_index_from_articles
 from embeddings.encoder import HashingEncoder
 from embeddings.milvus_store import MilvusVectorStore
-from embeddings.vector_store import FaissVectorStore
+from embeddings.faiss_store import FaissVectorStore
 from tests.embeddings.articles import fictional_articles, long_article
 
 def crawl():

@@ -110,7 +110,7 @@ def test_an_index_whose_model_folder_is_gone_is_refused(tmp_path: Path) -> None:
     # Chunking counts word pieces with the recorded model's tokenizer: give it a real one.
     shutil.copy(Path(default_model_path()) / "tokenizer.json", folder / "tokenizer.json")
     encoder = HashingEncoder(name="gone-model")
-    encoder.model_path = str(folder)  # type: ignore[attr-defined]  # recorded in the manifest as the real one is
+    encoder.model_path = str(folder)  # recorded in the manifest as the real one is
     index = built_index(tmp_path, encoder)
     check_index_model(index, ModelChoice.resolve())
     for file in sorted(folder.rglob("*"), reverse=True):

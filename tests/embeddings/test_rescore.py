@@ -1,5 +1,5 @@
 """The compressed (IVF-PQ) path: the index shortlists, exact cosines from the memory-mapped vectors pick
-the top k, in `embeddings.ann` and in `Searcher.dense_search`."""
+the top k, in `embeddings.ann`, in `FaissVectorStore.search` and through `Searcher.dense_search`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 
 from embeddings import ann, search
 from embeddings.encoder import HashingEncoder
+from embeddings.faiss_store import FaissVectorStore
 from embeddings.search import Searcher
 
 
@@ -41,10 +42,17 @@ def exact_top(vectors: np.ndarray, ids: np.ndarray, query: np.ndarray, k: int) -
     return ids[np.argsort(-(vectors @ query), kind="stable")[:k]].tolist()
 
 
+def compressed_store(index: Any, path: Path, ids: np.ndarray) -> FaissVectorStore:
+    """The store a searcher opens: the index with the memory-mapped vectors it re-scores from."""
+    return FaissVectorStore(path.parent, index, vectors=np.load(path, mmap_mode="r"), ids=ids)
+
+
 def compressed_searcher(index: Any, path: Path, ids: np.ndarray) -> Searcher:
     # Only the dense parts of a Searcher are under test: no chunk store, manifest or encoder is used.
-    vectors = np.load(path, mmap_mode="r")
-    return Searcher(path.parent, cast(Any, None), cast(Any, None), index, vectors, ids, HashingEncoder())
+    store = compressed_store(index, path, ids)
+    return Searcher(
+        path.parent, cast(Any, None), cast(Any, None), store, store.vectors, ids, HashingEncoder()
+    )
 
 
 def test_compressed_index_is_asked_for_a_wide_candidate_set(corpus) -> None:

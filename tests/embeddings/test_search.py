@@ -29,11 +29,11 @@ from tests.embeddings.articles import fictional_articles, long_article
 
 
 @pytest.fixture
-def searcher(tmp_path: Path) -> Searcher:
+def searcher(tmp_path: Path, vector_store: str) -> Iterator[Searcher]:
+    """A small index on each vector store (FAISS, Milvus Lite): every search test runs on both."""
     build_index_from_articles([*fictional_articles(), long_article()], tmp_path, HashingEncoder())
-    opened = Searcher.open(tmp_path, HashingEncoder())
-    yield opened
-    opened.close()
+    with Searcher.open(tmp_path, HashingEncoder()) as opened:
+        yield opened
 
 
 @pytest.mark.parametrize(
@@ -87,22 +87,13 @@ def test_fts_query_quotes_every_word() -> None:
     assert fts_query('x"y') == '"x" OR "y" OR "x y"'
 
 
-@pytest.fixture
-def any_searcher(tmp_path: Path, vector_store: str) -> Iterator[Searcher]:
-    """`searcher` on each vector backend (FAISS, Milvus Lite)."""
-    build_index_from_articles([*fictional_articles(), long_article()], tmp_path, HashingEncoder())
-    with Searcher.open(tmp_path, HashingEncoder()) as opened:
-        yield opened
-
-
 @pytest.mark.parametrize("exact_limit", [EXACT_FILTER_LIMIT, 0], ids=["exact", "through-the-index"])
 def test_date_filters_are_inclusive_days(
-    any_searcher: Searcher, exact_limit: int, monkeypatch: pytest.MonkeyPatch
+    searcher: Searcher, exact_limit: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Small allowed sets are scored exactly from the stored vectors; with the limit at 0 every filter
     # goes through the vector index (FAISS's id selector, Milvus's filter expression).
     monkeypatch.setattr(search, "EXACT_FILTER_LIMIT", exact_limit)
-    searcher = any_searcher
     hits = searcher.search("Sampleford", k=10, since=date(2031, 6, 1), until=date(2031, 6, 1))
     assert {h.article.title for h in hits} == {"Sampleford library lends out telescopes"}
     hits = searcher.search("news", k=10, since=date(2031, 6, 2))

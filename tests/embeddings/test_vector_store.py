@@ -1,6 +1,6 @@
 """The vector stores behind the index: the NEWSBOT_VECTOR_STORE setting, FAISS and Milvus Lite answering
-alike, and the life of Milvus collections across builds (the build, update, crash and date-filter tests
-run on both backends in test_build.py, test_kill.py and test_search.py)."""
+alike under one search contract, and the life of Milvus collections across builds (the build, update and
+crash tests of test_build.py and test_kill.py and every search test of test_search.py run on both)."""
 
 from __future__ import annotations
 
@@ -18,15 +18,12 @@ import pytest
 from embeddings import milvus_store
 from embeddings.build import build_index_from_articles
 from embeddings.encoder import HashingEncoder
+from embeddings.faiss_store import FaissVectorStore
 from embeddings.manifest import MANIFEST_NAME
 from embeddings.milvus_store import MilvusVectorStore, collection_name, index_collections, pk_filter
 from embeddings.search import Searcher
-from embeddings.vector_store import (
-    FaissVectorStore,
-    VectorStore,
-    VectorStoreConfig,
-    VectorStoreUnavailable,
-)
+from embeddings.vector_config import VectorStoreConfig, VectorStoreUnavailable
+from embeddings.vector_store import VectorStore
 from tests.embeddings.articles import fictional_articles
 
 # --- the setting ----------------------------------------------------------------------------------
@@ -121,6 +118,31 @@ def test_stores_find_the_exact_neighbours_with_and_without_a_filter(store: Vecto
     expected = ids[mask][np.argsort(-(vectors[mask] @ query), kind="stable")[:5]]
     assert found.tolist() == expected.tolist()
     assert store.search(query, 5, np.zeros(0, dtype=np.int64))[0].tolist() == []
+
+
+def test_stores_keep_one_contract_for_counts_order_and_filters(store: VectorStore) -> None:
+    """`search(vector, n, allowed) -> (ids, cosines)`: int64 ids and float32 cosines, best first, at most
+    `n` and no more than the store or the filter holds; ids in `allowed` that the store lacks are no
+    matter."""
+    rng = np.random.default_rng(11)
+    vectors = rng.standard_normal((40, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = np.arange(0, 400, 10, dtype=np.int64)
+    store.add(ids, vectors)
+    store.finish()
+    query = vectors[3]
+
+    found, cosines = store.search(query, 100)
+    assert (found.dtype, cosines.dtype) == (np.int64, np.float32)
+    assert len(found) == len(cosines) == 40 and found[0] == ids[3]
+    assert np.all(np.diff(cosines) <= 1e-6)
+    assert np.allclose(cosines, vectors[np.searchsorted(ids, found)] @ query, atol=1e-5)
+
+    allowed = np.array([10, 20, 30, 5, 7, 999], dtype=np.int64)  # three of these are not in the store
+    found, cosines = store.search(query, 10, allowed)
+    assert sorted(found.tolist()) == [10, 20, 30]
+    assert np.all(np.diff(cosines) <= 1e-6)
+    assert store.search(query, 0)[0].tolist() == []
 
 
 # --- collections across builds ----------------------------------------------------------------------
