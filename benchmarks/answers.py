@@ -107,7 +107,7 @@ def evaluate(questions: Sequence[Question], searcher: CachedSearcher, k: int) ->
         started = time.perf_counter()
         searcher.search(clean_question(question.text), k=k)  # retrieval timed alone, then cached
         retrieved = time.perf_counter()
-        result = answer(question.text, searcher, k=k, threshold=0.0)  # type: ignore[arg-type]
+        result = answer(question.text, searcher, k=k, threshold=0.0)
         composed = time.perf_counter()
         retrieval += retrieved - started
         compose_ms.append(1000 * (composed - retrieved))

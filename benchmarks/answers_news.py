@@ -82,7 +82,7 @@ def evaluate_news(
     encode = searcher.searcher.encoder.encode_queries
     outcomes = []
     for question in questions:
-        found = retrieve(question.text, searcher, k, as_of=question.date if dated else None)  # type: ignore[arg-type]
+        found = retrieve(question.text, searcher, k, as_of=question.date if dated else None)
         text, hits = found.scored, found.hits
         assessment = assess(text, hits, model=searcher.model)
         composed = name_the_kind(compose(text, hits, 0.0, model=searcher.model), text, encode)

@@ -22,7 +22,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from bot.errors import EmptyQuestion, QuestionTooLong
 from bot.models import Answer, AnswerSentence, Citation, Timeframe
@@ -33,9 +33,6 @@ from bot.spans import answer_type, find_span, lower_case_words
 from embeddings.e5_encoder import E5_MODEL
 from embeddings.encoder import DEFAULT_MODEL
 from embeddings.models import Hit
-
-if TYPE_CHECKING:
-    from embeddings.search import Searcher
 
 MAX_QUESTION_CHARS = 2000
 MAX_SENTENCES = 3
@@ -170,6 +167,24 @@ class Assessment:
     signals: Signals | None = None
 
 
+class ArticleSearch(Protocol):
+    """What answering needs of a searcher (`embeddings.search.Searcher` is one): the model its index was
+    built with, for the confidence's scale, and a search. A searcher with an `encoder` attribute also
+    names the kind asked for (bot/naming.py)."""
+
+    @property
+    def model(self) -> str: ...
+
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        since: date | None = None,
+        until: date | None = None,
+        as_of: date | None = None,
+    ) -> list[Hit]: ...
+
+
 @dataclass(frozen=True)
 class Retrieved:
     """What an answer is composed from: the cleaned question, the words its sentences are scored against
@@ -183,7 +198,7 @@ class Retrieved:
 
 def retrieve(
     question: str,
-    searcher: Searcher,
+    searcher: ArticleSearch,
     k: int = 8,
     since: date | None = None,
     until: date | None = None,
@@ -208,7 +223,7 @@ def retrieve(
 
 def answer(
     question: str,
-    searcher: Searcher,
+    searcher: ArticleSearch,
     k: int = 8,
     since: date | None = None,
     until: date | None = None,
@@ -223,13 +238,13 @@ def answer(
     articles are preferred and a relative date ("last week") narrows the search (bot/timeframe.py).
     The confidence reads the cosines on the scale of the model the index was built with."""
     found = retrieve(question, searcher, k, since, until, as_of)
-    model = getattr(searcher, "model", CONFIDENCE_MODEL)
+    model = searcher.model
     composed = compose(found.scored, found.hits, threshold, reader, model=model)
     return finish(composed, found, searcher, reader, as_of)
 
 
 def finish(
-    composed: Answer, found: Retrieved, searcher: Searcher, reader: Reader | None, as_of: date | None
+    composed: Answer, found: Retrieved, searcher: ArticleSearch, reader: Reader | None, as_of: date | None
 ) -> Answer:
     """A composed answer as `answer` returns it: the kind asked for named, the question as asked, the
     as-of day and the timeframe recorded."""

@@ -13,16 +13,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from bot.cli_common import open_searcher, quiet_logs, user_errors
+from bot.cli_common import quiet_logs, user_errors
 from bot.errors import BadQuestionLine, QuestionError
 from bot.reader import ENV_READER
 from bot.settings import ENV_INDEX, ENV_K, MAX_K, Settings, history_file
 
 if TYPE_CHECKING:
-    from bot.followup import Conversations, Resolved
+    from bot.answerer import Answerer
+    from bot.followup import Conversations
     from bot.models import Answer
-    from bot.reader import Reader
-    from embeddings.search import Searcher
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 NEW_CONVERSATION = "/new"
@@ -51,7 +50,7 @@ def _common(function: click.decorators.FC) -> click.decorators.FC:
                 "--k",
                 type=click.IntRange(1, MAX_K),
                 default=None,
-                envvar=ENV_K,
+                # No envvar here: `Settings.resolve` reads NEWSBOT_K, for the Telegram bot too.
                 help=f"Passages to retrieve [env {ENV_K}; default 8].",
             ),
             click.option(
@@ -80,64 +79,17 @@ def _common(function: click.decorators.FC) -> click.decorators.FC:
     return function
 
 
-class Asker:
-    """The searcher, opened once, and the filters every question is asked with."""
+def open_for_cli(
+    settings: Settings, since: date | None, until: date | None, reader: str | None, as_of: date | None
+) -> Answerer:
+    """The answering service for `ask` and `chat`: checked now (a bad date range or a missing reader extra
+    is one error line before any question), the index opened and the model loaded on the first question,
+    a missing default index built from the demo corpus."""
+    from bot.answerer import AskSettings, open_answerer
 
-    def __init__(
-        self,
-        settings: Settings,
-        since: date | None,
-        until: date | None,
-        reader: str | None = None,
-        as_of: date | None = None,
-    ) -> None:
-        from bot.reader import open_reader
-
-        if since and until and since > until:
-            raise click.BadParameter("--since is after --until")
-        self.settings = settings
-        self.since = since
-        self.until = until
-        self.as_of = as_of  # None: each question is asked as of the day it is asked
-        # Checked now (a missing extra is one error line before any question); the model loads on first use.
-        self.reader: Reader | None = open_reader(reader or "none")
-        self._searcher: Searcher | None = None
-
-    def ask(self, question: str, as_of: date | None = None) -> Answer:
-        """The answer to `question` asked as of `as_of`, else the `--as-of` day, else today."""
-        from bot.answer import answer
-
-        if self._searcher is None:
-            self._searcher = open_searcher(self.settings, _note)
-        return answer(
-            question,
-            self._searcher,
-            k=self.settings.k,
-            since=self.since,
-            until=self.until,
-            reader=self.reader,
-            as_of=as_of or self.as_of or date.today(),
-        )
-
-    def ask_resolved(self, resolved: Resolved) -> Answer:
-        """Answer a question resolved against the conversation (bot/followup.py)."""
-        from bot.followup import answer_resolved
-
-        if self._searcher is None:
-            self._searcher = open_searcher(self.settings, _note)
-        return answer_resolved(
-            resolved,
-            self._searcher,
-            k=self.settings.k,
-            since=self.since,
-            until=self.until,
-            reader=self.reader,
-            as_of=self.as_of or date.today(),
-        )
-
-    def close(self) -> None:
-        if self._searcher is not None:
-            self._searcher.close()
+    if since and until and since > until:
+        raise click.BadParameter("--since is after --until")
+    return open_answerer(settings, reader or "none", AskSettings(since, until, as_of), note=_note)
 
 
 @click.command()
@@ -164,7 +116,7 @@ def ask(
     quiet_logs()
     with user_errors():
         settings = Settings.resolve(index_dir, k)
-        asker = Asker(settings, _day(since), _day(until), reader, _day(as_of))
+        asker = open_for_cli(settings, _day(since), _day(until), reader, _day(as_of))
         try:
             if question is not None:
                 clean_question(question)  # fail on a bad question before loading anything
@@ -177,7 +129,7 @@ def ask(
             asker.close()
 
 
-def _batch(asker: Asker, lines: Iterable[str], as_json: bool) -> int:
+def _batch(asker: Answerer, lines: Iterable[str], as_json: bool) -> int:
     """One result line per input line; a bad question gives an error line and the rest go on."""
     import json
 
@@ -186,7 +138,7 @@ def _batch(asker: Asker, lines: Iterable[str], as_json: bool) -> int:
         question = line.rstrip("\n")
         try:
             question, as_of = _question_line(question)
-            result = asker.ask(question, as_of)
+            result = asker.ask(question, as_of=as_of)
         except QuestionError as exc:
             failures += 1
             message = str(exc)
@@ -246,7 +198,7 @@ def chat(
 
     quiet_logs()
     with user_errors():
-        asker = Asker(Settings.resolve(index_dir, k), _day(since), _day(until), reader, _day(as_of))
+        asker = open_for_cli(Settings.resolve(index_dir, k), _day(since), _day(until), reader, _day(as_of))
         save_history = _start_history()
         click.echo(
             f"Ask about the indexed news; follow-ups are read in context, {NEW_CONVERSATION} starts afresh. "
@@ -279,7 +231,7 @@ def chat(
             asker.close()
 
 
-def _chat_turn(asker: Asker, conversations: Conversations, line: str) -> str:
+def _chat_turn(asker: Answerer, conversations: Conversations, line: str) -> str:
     """One chat question in the conversation's context; the rewritten question is shown so the answer
     can be checked against what was really asked."""
     resolved = conversations.resolve(CHAT_KEY, line)

@@ -23,20 +23,14 @@ logger = logging.getLogger(__name__)
 
 
 def open_responder(index_dir: Path) -> Responder:
-    """The real responder over the index at `index_dir`, its model loaded, so the first question is not
-    slow and a model that cannot load stops the start-up; raises the index's domain errors."""
-    from bot.reader import GemmaReader, open_reader
-    from bot.telegram import SearcherResponder
-    from embeddings.model_choice import ModelChoice, check_index_model
-    from embeddings.search import Searcher
+    """The answering service over the index at `index_dir` (k from NEWSBOT_K, the reader from
+    NEWSBOT_READER, as the command line reads them), its model loaded, so the first question is not slow
+    and a model that cannot load stops the start-up; raises the index's domain errors. The bot never
+    builds an index itself."""
+    from bot.answerer import open_answerer
+    from bot.settings import Settings
 
-    reader = open_reader(None)  # $NEWSBOT_READER; off unless set
-    check_index_model(index_dir, ModelChoice.resolve())
-    searcher = Searcher.open(index_dir)
-    searcher.encode_query("warm up")
-    if isinstance(reader, GemmaReader):
-        logger.info("reader gemma loaded in %.1f s", reader.load())
-    return SearcherResponder(searcher, reader=reader)
+    return open_answerer(Settings.resolve(index_dir), None, eager=True, build_demo=False, note=logger.info)
 
 
 def _configure_logging(verbose: int) -> None:

@@ -29,10 +29,10 @@ from bot.sentences import STOPWORDS
 if TYPE_CHECKING:
     from datetime import date
 
+    from bot.answer import ArticleSearch
     from bot.models import Answer
     from bot.reader import Reader
     from embeddings.models import Hit
-    from embeddings.search import Searcher
 
 FOLLOWUP_TTL = 600.0  # seconds: a turn older than ten minutes is forgotten
 MAX_CONVERSATIONS = 10_000  # keys remembered at once; the least recently used goes first
@@ -244,7 +244,7 @@ class Conversations:
 
 def answer_resolved(
     resolved: Resolved,
-    searcher: Searcher,
+    searcher: ArticleSearch,
     k: int = 8,
     since: date | None = None,
     until: date | None = None,
@@ -259,10 +259,10 @@ def answer_resolved(
     confidence threshold: the threshold guards against quoting an article that is not about the question,
     and the previous answer has just settled which article the conversation is about. The answer shows
     what the question was taken as, so a wrong pick can be seen."""
-    from bot.answer import CONFIDENCE_MODEL, compose, finish, retrieve
+    from bot.answer import compose, finish, retrieve
 
     found = retrieve(resolved.question, searcher, k, since, until, as_of)
-    model = getattr(searcher, "model", CONFIDENCE_MODEL)
+    model = searcher.model
     hits = prefer_articles(found.hits, resolved.prefer)
     result = compose(found.scored, hits, reader=reader, model=model)
     wanted = set(resolved.prefer)

@@ -12,6 +12,18 @@ from embeddings.models import Hit
 
 
 @dataclass(frozen=True)
+class IndexSummary:
+    """What an index holds, as /start and /stats tell it."""
+
+    articles: int
+    chunks: int | None = None
+    publishers: tuple[str, ...] = ()
+    first_published: datetime | None = None
+    last_published: datetime | None = None
+    model: str | None = None
+
+
+@dataclass(frozen=True)
 class Timeframe:
     """The window of publication days [since, until] a question's relative date named ("last week" asked
     on 2020-06-05), and the words that named it (see bot/timeframe.py)."""

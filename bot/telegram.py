@@ -7,7 +7,7 @@ minutes; /new forgets it. Replies are Telegram HTML (`bot.render_html`), split
 under the length limit, with a button that shows the sources and their quotes.
 
 The question-answering side is injected as a `Responder` (`ask(question) -> Answer`, `summary()`), kept in
-`application.bot_data`; `SearcherResponder` is the real one over an opened index. Retrieval runs in worker
+`application.bot_data`; `bot.answerer.Answerer` is the real one over an opened index. Retrieval runs in worker
 threads and updates are handled concurrently, so one slow question never stalls another chat.
 
 Updates arrive by long polling (`run_polling`) or, when a webhook URL is configured, by webhook
@@ -28,8 +28,8 @@ import traceback
 from collections import OrderedDict, deque
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from datetime import date
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from telegram import (
@@ -59,13 +59,9 @@ from telegram.ext import (
 
 from bot.errors import EmptyQuestion, QuestionError
 from bot.followup import Conversations, resolve
-from bot.models import Answer
+from bot.models import Answer, IndexSummary
 from bot.render_html import esc, render_answer_html, render_sources_html, render_stats_html, split_html
 from bot.telegram_config import ENV_ALLOWED, TelegramSettings
-
-if TYPE_CHECKING:
-    from bot.reader import Reader
-    from embeddings.search import Searcher
 
 logger = logging.getLogger(__name__)
 
@@ -89,18 +85,6 @@ ANSWER_GONE = "That answer is too old for me to remember its sources; ask again.
 # --- the question-answering side ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class IndexSummary:
-    """What /start and /stats tell about the index."""
-
-    articles: int
-    chunks: int | None = None
-    publishers: tuple[str, ...] = ()
-    first_published: datetime | None = None
-    last_published: datetime | None = None
-    model: str | None = None
-
-
 class Responder(Protocol):
     """Answers questions; both methods block and are called from worker threads."""
 
@@ -110,32 +94,6 @@ class Responder(Protocol):
         ...
 
     def summary(self) -> IndexSummary: ...
-
-
-class SearcherResponder:
-    """The real responder: `bot.answer.answer` over an opened `embeddings.search.Searcher`."""
-
-    def __init__(self, searcher: Searcher, k: int = 8, reader: Reader | None = None) -> None:
-        self.searcher = searcher
-        self.k = k
-        self.reader = reader
-
-    def ask(self, question: str, prefer: Sequence[str] = (), as_of: date | None = None) -> Answer:
-        from bot.followup import Resolved, answer_resolved
-
-        resolved = Resolved(asked=question, question=question, prefer=tuple(prefer))
-        return answer_resolved(resolved, self.searcher, k=self.k, reader=self.reader, as_of=as_of)
-
-    def summary(self) -> IndexSummary:
-        stats = self.searcher.stats()
-        return IndexSummary(
-            articles=stats.articles,
-            chunks=stats.chunks,
-            publishers=stats.publishers,
-            first_published=stats.first_published,
-            last_published=stats.last_published,
-            model=stats.model,
-        )
 
 
 # --- rate limits ---------------------------------------------------------------------------------------

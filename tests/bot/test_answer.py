@@ -364,5 +364,5 @@ def test_answer_reads_the_cosines_on_the_scale_of_the_searchers_model() -> None:
     unmapped = assess(question, found).confidence
     assert mapped < unmapped
     threshold = (mapped + unmapped) / 2
-    assert answer(question, _Searcher(found, E5_MODEL), threshold=threshold).abstained  # type: ignore[arg-type]
-    assert not answer(question, _Searcher(found, DEFAULT_MODEL), threshold=threshold).abstained  # type: ignore[arg-type]
+    assert answer(question, _Searcher(found, E5_MODEL), threshold=threshold).abstained
+    assert not answer(question, _Searcher(found, DEFAULT_MODEL), threshold=threshold).abstained

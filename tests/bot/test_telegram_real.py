@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.telegram import SearcherResponder, build_application
+from bot.answerer import Answerer
+from bot.settings import Settings
+from bot.telegram import build_application
 from bot.telegram_config import TelegramSettings
 from corpus.ids import article_id
 from corpus.models import Article
@@ -110,7 +112,7 @@ def test_private_question_is_answered_from_the_right_article(
         settings = TelegramSettings.from_env(
             {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake.base_url}, poll_timeout=1
         )
-        with BotThread(build_application(settings, SearcherResponder(searcher))):
+        with BotThread(build_application(settings, Answerer(Settings(index_dir), searcher=searcher))):
             fake.send_text("/start", user_id=31)
             fake.wait_for_messages(1, chat_id=31, timeout=20)
             fake.send_text("When did the Harbour Bridge reopen?", user_id=31)

@@ -1,0 +1,134 @@
+"""The answering service both edges use: `newsbot ask`/`chat` and the Telegram bot each get an `Answerer`
+from `open_answerer(settings)`, so the index folder, `k` (flag, else NEWSBOT_K, else 8), the reader and the
+date settings are resolved in one place and every question goes through the same steps
+(`bot.followup.answer_resolved`: retrieve as of a day, compose, name the kind asked for).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from bot.models import IndexSummary
+
+if TYPE_CHECKING:
+    from bot.followup import Resolved
+    from bot.models import Answer
+    from bot.reader import Reader
+    from bot.settings import Settings
+    from embeddings.search import Searcher
+
+
+@dataclass(frozen=True)
+class AskSettings:
+    """How every question of one run is asked: date filters and the as-of day (None: the day it is
+    asked), on top of the index and `k` of `Settings`."""
+
+    since: date | None = None
+    until: date | None = None
+    as_of: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.since and self.until and self.since > self.until:
+            raise ValueError("--since is after --until")
+
+
+class Answerer:
+    """One opened searcher (opened on first use unless given), `k`, the reader and the ask settings."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        reader: Reader | None = None,
+        ask: AskSettings | None = None,
+        opener: Callable[[], Searcher] | None = None,
+        searcher: Searcher | None = None,
+    ) -> None:
+        self.settings = settings
+        self.reader = reader
+        self.ask_settings = ask or AskSettings()
+        self._opener = opener
+        self._searcher = searcher
+
+    @property
+    def searcher(self) -> Searcher:
+        if self._searcher is None:
+            if self._opener is None:
+                raise RuntimeError("no searcher and nothing to open one with")
+            self._searcher = self._opener()
+        return self._searcher
+
+    def ask(self, question: str, prefer: Sequence[str] = (), as_of: date | None = None) -> Answer:
+        """The answer to `question` (a standalone one; `prefer`: article ids a follow-up leans on) asked as
+        of `as_of`, else the settings' as-of day, else today."""
+        from bot.followup import Resolved
+
+        return self.ask_resolved(Resolved(asked=question, question=question, prefer=tuple(prefer)), as_of)
+
+    def ask_resolved(self, resolved: Resolved, as_of: date | None = None) -> Answer:
+        """Answer a question resolved against its conversation (bot/followup.py)."""
+        from bot.followup import answer_resolved
+
+        return answer_resolved(
+            resolved,
+            self.searcher,
+            k=self.settings.k,
+            since=self.ask_settings.since,
+            until=self.ask_settings.until,
+            reader=self.reader,
+            as_of=as_of or self.ask_settings.as_of or date.today(),
+        )
+
+    def summary(self) -> IndexSummary:
+        stats = self.searcher.stats()
+        return IndexSummary(
+            articles=stats.articles,
+            chunks=stats.chunks,
+            publishers=stats.publishers,
+            first_published=stats.first_published,
+            last_published=stats.last_published,
+            model=stats.model,
+        )
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+
+
+def open_answerer(
+    settings: Settings,
+    reader: str | None = None,
+    ask: AskSettings | None = None,
+    *,
+    eager: bool = False,
+    build_demo: bool = True,
+    note: Callable[[str], None] = lambda _: None,
+) -> Answerer:
+    """The answering service over `settings.index_dir`. `reader`: "none", "gemma" or None for
+    $NEWSBOT_READER (checked now: a missing extra is one error before any question). `eager` opens the
+    index and loads the model now (a service's start-up), else on the first question (a command line that
+    should start fast). `build_demo`: a missing default index is built from the demo corpus (through
+    `note`) rather than an error."""
+    from bot.reader import GemmaReader, open_reader
+
+    chosen = open_reader(reader)
+
+    def opener() -> Searcher:
+        from bot.cli_common import open_searcher
+        from embeddings.model_choice import ModelChoice, check_index_model
+        from embeddings.search import Searcher
+
+        if build_demo:
+            return open_searcher(settings, note)
+        check_index_model(settings.index_dir, ModelChoice.resolve())
+        return Searcher.open(settings.index_dir)
+
+    answerer = Answerer(settings, chosen, ask, opener)
+    if eager:
+        answerer.searcher.encode_query("warm up")
+        if isinstance(chosen, GemmaReader):
+            note(f"reader gemma loaded in {chosen.load():.1f} s")
+    return answerer
