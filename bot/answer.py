@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from bot.errors import EmptyQuestion, QuestionTooLong
 from bot.models import Answer, AnswerSentence, Citation
-from bot.reader import Reader, evidence, read
+from bot.reader import Reader, Writer, evidence, read
 from bot.sentences import OPPOSITES, content_terms, split_sentences, tokens
 from bot.spans import answer_type, find_span, lower_case_words
 from embeddings.e5_encoder import E5_MODEL
@@ -176,11 +176,12 @@ def answer(
     since: date | None = None,
     until: date | None = None,
     threshold: float = ABSTAIN_BELOW,
-    reader: Reader | None = None,
+    reader: Reader | Writer | None = None,
 ) -> Answer:
     """Answer `question` from the index behind `searcher`, citing every sentence, or abstain when the
     confidence is under `threshold` (0 never abstains while a sentence shares a question term). With a
-    `reader` (bot/reader.py), its short answer, when it stands word for word in a scored sentence, leads.
+    `reader` (bot/reader.py), its short answer, when it stands word for word in a scored sentence, leads;
+    a `Writer` (bot/llm_reader.py) rewrites the answer from its passages, checked.
     The confidence reads the cosines on the scale of the model the index was built with."""
     if k < 1:
         raise ValueError("k must be at least 1")
@@ -193,7 +194,7 @@ def compose(
     question: str,
     hits: Sequence[Hit],
     threshold: float = ABSTAIN_BELOW,
-    reader: Reader | None = None,
+    reader: Reader | Writer | None = None,
     *,
     model: str = CONFIDENCE_MODEL,
 ) -> Answer:
@@ -211,7 +212,7 @@ def compose(
         )
     chosen = select(assessment.candidates)
     short = chosen[0].span
-    if reader is not None:
+    if reader is not None and not isinstance(reader, Writer):
         # The reader only picks: what it proposes is used when it is a span of one of the sentences it
         # was shown, and that sentence then leads so the short answer is quoted and cited right after it.
         # The abstention stays the confidence's: a reader never makes newsbot answer what it would not.
@@ -222,7 +223,7 @@ def compose(
             chosen = [source, *rest][:MAX_SENTENCES]
             short = reading.text
     sentences, citations = _cite(chosen)
-    return Answer(
+    result = Answer(
         question=question,
         sentences=sentences,
         citations=citations,
@@ -231,6 +232,9 @@ def compose(
         short=short,
         short_n=sentences[0].n if short else None,
     )
+    # A writer rewrites only what newsbot answers (the abstention above stays the confidence's), and gives
+    # the extractive answer back when nothing it wrote passes its checker.
+    return reader.write(result) if isinstance(reader, Writer) else result
 
 
 def assess(question: str, hits: Sequence[Hit], *, model: str = CONFIDENCE_MODEL) -> Assessment:

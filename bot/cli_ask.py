@@ -20,7 +20,7 @@ from bot.settings import ENV_INDEX, ENV_K, MAX_K, Settings, history_file
 
 if TYPE_CHECKING:
     from bot.models import Answer
-    from bot.reader import Reader
+    from bot.reader import Reader, Writer
     from embeddings.search import Searcher
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -57,11 +57,12 @@ def _common(function: click.decorators.FC) -> click.decorators.FC:
             click.option("--until", type=DATE, envvar="NEWSBOT_UNTIL", help="Only articles up to this day."),
             click.option(
                 "--reader",
-                type=click.Choice(["none", "gemma"], case_sensitive=False),
+                type=click.Choice(["none", "gemma", "llm"], case_sensitive=False),
                 default=None,
                 envvar=ENV_READER,
-                help="A small model that picks the short answer from the retrieved sentences; off by default "
-                f"(gemma needs the `reader` extra; ~4 CPU-seconds an answer) [env {ENV_READER}].",
+                help="A small model that picks the short answer from the retrieved sentences (gemma: needs "
+                "the `reader` extra; ~4 CPU-seconds an answer), or a model behind NEWSBOT_LLM_URL that "
+                f"rewrites the answer, checked (llm); off by default [env {ENV_READER}].",
             ),
         ]
     ):
@@ -83,7 +84,7 @@ class Asker:
         self.since = since
         self.until = until
         # Checked now (a missing extra is one error line before any question); the model loads on first use.
-        self.reader: Reader | None = open_reader(reader or "none")
+        self.reader: Reader | Writer | None = open_reader(reader or "none")
         self._searcher: Searcher | None = None
 
     def ask(self, question: str) -> Answer:

@@ -61,7 +61,7 @@ from bot.render_html import esc, render_answer_html, render_sources_html, render
 from bot.telegram_config import ENV_ALLOWED, TelegramSettings
 
 if TYPE_CHECKING:
-    from bot.reader import Reader
+    from bot.reader import Reader, Writer
     from embeddings.search import Searcher
 
 logger = logging.getLogger(__name__)
@@ -108,7 +108,7 @@ class Responder(Protocol):
 class SearcherResponder:
     """The real responder: `bot.answer.answer` over an opened `embeddings.search.Searcher`."""
 
-    def __init__(self, searcher: Searcher, k: int = 8, reader: Reader | None = None) -> None:
+    def __init__(self, searcher: Searcher, k: int = 8, reader: Reader | Writer | None = None) -> None:
         self.searcher = searcher
         self.k = k
         self.reader = reader
