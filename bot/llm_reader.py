@@ -33,7 +33,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from bot.models import Answer, AnswerSentence, Citation
 from bot.reader import ReaderUnavailable
@@ -96,9 +96,10 @@ class LLMFailed(RuntimeError):
 
 @dataclass(frozen=True)
 class LLMSettings:
-    """Where the model is and how it is asked. `api_key` is kept out of the repr."""
+    """Where the model is and how it is asked. `api_key` is kept out of the repr, and of `url` only the
+    scheme, host and port are shown (a user, password or query there may be a secret too)."""
 
-    url: str
+    url: str = field(repr=False)
     model: str = DEFAULT_LLM_MODEL
     api_key: str | None = field(default=None, repr=False)
     timeout_s: float = DEFAULT_TIMEOUT_S
@@ -113,10 +114,20 @@ class LLMSettings:
             )
         if not self.model.strip():
             raise ValueError(f"{ENV_LLM_MODEL} must not be empty")
+        # Checked here, not left to httpx, whose encoding error would quote the character; the key itself
+        # is never part of a message.
+        if self.api_key is not None and not (self.api_key.isascii() and self.api_key.isprintable()):
+            raise ValueError(f"{ENV_LLM_API_KEY} must be printable ASCII (the key is not shown)")
         if not 0 < self.timeout_s <= 600:
             raise ValueError(f"{ENV_LLM_TIMEOUT} must be between 0 and 600 seconds, not {self.timeout_s}")
         if not 1 <= self.max_tokens <= MAX_MAX_TOKENS:
             raise ValueError(f"max_tokens must be between 1 and {MAX_MAX_TOKENS}, not {self.max_tokens}")
+
+    def __repr__(self) -> str:
+        return (
+            f"LLMSettings(where={self.where!r}, model={self.model!r}, timeout_s={self.timeout_s!r}, "
+            f"max_tokens={self.max_tokens!r}, api_key={'set' if self.api_key else None!r})"
+        )
 
     @classmethod
     def from_env(cls) -> LLMSettings:
@@ -141,11 +152,12 @@ class LLMSettings:
 
     @property
     def endpoint(self) -> str:
-        """`{url}/v1/chat/completions`, whether or not `url` already ends in /v1."""
-        base = self.url.rstrip("/")
-        if not base.endswith("/v1"):
-            base += "/v1"
-        return base + "/chat/completions"
+        """`{url}/v1/chat/completions`, whether or not `url` already ends in /v1; a query is kept."""
+        parts = urlsplit(self.url)
+        path = parts.path.rstrip("/")
+        if not path.endswith("/v1"):
+            path += "/v1"
+        return urlunsplit(parts._replace(path=path + "/chat/completions"))
 
     @property
     def where(self) -> str:
@@ -194,6 +206,7 @@ class ChatClient:
             "messages": list(messages),
             "temperature": 0.0,
             "max_tokens": self.settings.max_tokens,
+            "stop": list(STOP),
             "stream": False,
         }
         where = self.settings.where
@@ -201,9 +214,13 @@ class ChatClient:
             response = self._client.post(self.settings.endpoint, json=body)
         except httpx.TimeoutException:
             raise LLMFailed(f"{where} did not answer within {self.settings.timeout_s:g} s") from None
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             # The exception's text may repeat the URL; its class says enough.
             raise LLMFailed(f"could not reach {where} ({type(exc).__name__})") from None
+        if response.status_code in (401, 403):
+            raise LLMFailed(
+                f"{where} refused the request (HTTP {response.status_code}: check {ENV_LLM_API_KEY})"
+            )
         if response.status_code != 200:
             raise LLMFailed(f"{where} answered HTTP {response.status_code}")
         try:
@@ -246,9 +263,17 @@ _INSTRUCTIONS = (
     f'question, reply exactly: "{NOT_IN_SOURCES}"'
 )
 
-# Fictional (Exampleton does not exist), short, and first in every prompt so that a llama.cpp server
-# reuses their evaluated tokens from one question to the next.
+# Fictional (Exampleton and Portlow do not exist), short, and first in every prompt so that a llama.cpp
+# server reuses their evaluated tokens from one question to the next. The refusal comes first and an
+# answer last: a small base model (Gemma 3 270M) copies the reply nearest the question, and with the
+# refusal last it refused every question (tried on fictional passages it could answer).
 _EXAMPLES: tuple[tuple[str, str], ...] = (
+    (
+        "[1] Library opens, Exampleton Courier, 2024-03-02: Mayor Ingrid Solberg opened the new library "
+        "on Saturday.\n"
+        "Question: Who won the Exampleton marathon?",
+        NOT_IN_SOURCES,
+    ),
     (
         "[1] Wind farm approved, Riverbend Radio, 2024-09-15: The government approved the Gull Bank wind "
         "farm. It will have 64 turbines and a capacity of 960 megawatts.\n"
@@ -258,12 +283,17 @@ _EXAMPLES: tuple[tuple[str, str], ...] = (
         "spring [2].",
     ),
     (
-        "[1] Library opens, Exampleton Courier, 2024-03-02: Mayor Ingrid Solberg opened the new library "
-        "on Saturday.\n"
-        "Question: Who won the Exampleton marathon?",
-        NOT_IN_SOURCES,
+        "[1] Ferry fares, Harbour Daily, 2024-06-02: Ferry fares in Portlow will rise by 5 percent in July, "
+        "the operator said.\n"
+        "[2] School news, Harbour Daily, 2024-06-03: The new school in Portlow will open in September with "
+        "300 pupils.\n"
+        "Question: When will the new school in Portlow open?",
+        "The new school in Portlow will open in September [2].",
     ),
 )
+# Where a reply ends: the answer is one paragraph, and a base model that goes on writes the next passage
+# or question of an imagined example (seconds of generation nobody reads). OpenAI's API takes up to four.
+STOP = ("\nQuestion:", "\n[", "\n\n", "<end_of_turn>")
 
 
 def build_messages(question: str, passages: Sequence[Passage]) -> list[dict[str, str]]:
@@ -389,11 +419,11 @@ def check_reply(
     kept: list[Kept] = []
     dropped: list[Dropped] = []
     seen: set[str] = set()
-    for sentence in split_sentences(text):
+    for piece in _pieces(text):
         cited: list[int] = []
-        for marker in _MARKER.finditer(sentence.text):
+        for marker in _MARKER.finditer(piece):
             cited += [n for n in _numbers_in(marker.group(1)) if n not in cited]
-        plain = _tidy(_STRAY.sub(" ", _BRACKETED.sub(" ", sentence.text)))
+        plain = _tidy(_STRAY.sub(" ", _BRACKETED.sub(" ", piece)))
         valid = [n for n in cited if 1 <= n <= len(passages)]
         reason = None
         support = ""
@@ -413,11 +443,28 @@ def check_reply(
             elif len(kept) == limit:
                 reason = "over the limit"
         if reason is not None or not plain:
-            dropped.append(Dropped(plain or sentence.text, reason or "fragment"))
+            dropped.append(Dropped(plain or piece, reason or "fragment"))
             continue
         seen.add(plain.casefold())
         kept.append(Kept(plain, best, support))
     return Checked(tuple(kept), tuple(dropped), broken)
+
+
+def _pieces(text: str) -> list[str]:
+    """The reply's sentences, each ending at its last marker: words after it ("… June [2]. mendatang",
+    a sentence the splitter did not see end) are a piece of their own, which no marker cites."""
+    out: list[str] = []
+    for sentence in split_sentences(text):
+        piece = sentence.text
+        last = max(_MARKER.finditer(piece), key=lambda m: m.end(), default=None)
+        if last is not None:
+            rest = piece[last.end() :]
+            lead = len(rest) - len(rest.lstrip(" .!?。？！"))
+            if tokens(rest[lead:]):
+                out += [piece[: last.end()] + rest[:lead].strip(), rest[lead:]]
+                continue
+        out.append(piece)
+    return out
 
 
 def _numbers_in(group: str) -> list[int]:
@@ -595,7 +642,8 @@ class LLMReader:
         written = written_answer(extractive, checked, passages)
         if written is None:
             why = "declined" if checked.declined else "no sentence passed the checker"
-            logger.warning("llm reader: %s; keeping the extractive answer", why)
+            # Routine with a small model, and the answer shown is a good one: not a warning.
+            logger.info("llm reader: %s; keeping the extractive answer", why)
             return Outcome(extractive, reply, checked, why)
         return Outcome(written, reply, checked, None)
 
