@@ -4,7 +4,8 @@ cited and grounded.
 
 The model is shown the question and the best retrieved passages, numbered [1]..[N] (those the
 extractive answer quotes first, each trimmed around its quoted sentence), and asked for one to three
-sentences, each ending with the [n] of the passage it comes from, or a fixed "not in the sources" line.
+sentences, each opening with the [n] of the passage it comes from (markers that close a sentence are read
+too), or a fixed "not in the sources" line.
 What it replies is never shown as it stands: `check_reply` splits it into sentences and keeps a sentence
 only when it names a listed passage and that passage holds most of its content words and every number
 it states; markers naming no passage are removed; the rest is dropped. The kept sentences become an
@@ -72,6 +73,8 @@ GROUNDED_SHARE = 0.5
 
 # [3], [1, 2], [1;2], [1-2] (a range, expanded), with spaces inside allowed.
 _MARKER = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*)\s*\]")
+# Markers one after another ("[1][2]", "[1] [2]"): one citation of what follows them.
+_RUN = re.compile(rf"(?:{_MARKER.pattern}\s*)+")
 # Anything else in brackets that holds a digit ([^1], [source 2], [12a]), or a stray bracket: a broken
 # marker, removed.
 _BRACKETED = re.compile(r"\[[^\[\]\n]{0,40}\]")
@@ -258,7 +261,7 @@ class Passage:
 
 
 _INSTRUCTIONS = (
-    "Answer the question using only the numbered passages. Write one to three short sentences. End every "
+    "Answer the question using only the numbered passages. Write one to three short sentences. Start every "
     "sentence with the number of the passage it comes from, like [1]. If the passages do not answer the "
     f'question, reply exactly: "{NOT_IN_SOURCES}"'
 )
@@ -266,7 +269,10 @@ _INSTRUCTIONS = (
 # Fictional (Exampleton and Portlow do not exist), short, and first in every prompt so that a llama.cpp
 # server reuses their evaluated tokens from one question to the next. The refusal comes first and an
 # answer last: a small base model (Gemma 3 270M) copies the reply nearest the question, and with the
-# refusal last it refused every question (tried on fictional passages it could answer).
+# refusal last it refused every question (tried on fictional passages it could answer). The number
+# leads each sentence, as it leads each passage line: asked to end sentences with it, Gemma 270M wrote
+# the right sentence without any number (4 of 4 fictional questions); asked to start with it, it cited.
+# The checker reads markers at either end.
 _EXAMPLES: tuple[tuple[str, str], ...] = (
     (
         "[1] Library opens, Exampleton Courier, 2024-03-02: Mayor Ingrid Solberg opened the new library "
@@ -279,8 +285,8 @@ _EXAMPLES: tuple[tuple[str, str], ...] = (
         "farm. It will have 64 turbines and a capacity of 960 megawatts.\n"
         "[2] Port news, Harbour Daily, 2024-09-16: Construction is expected to start next spring.\n"
         "Question: How many turbines will the Gull Bank wind farm have?",
-        "The Gull Bank wind farm will have 64 turbines [1]. Construction is expected to start next "
-        "spring [2].",
+        "[1] The Gull Bank wind farm will have 64 turbines. [2] Construction is expected to start next "
+        "spring.",
     ),
     (
         "[1] Ferry fares, Harbour Daily, 2024-06-02: Ferry fares in Portlow will rise by 5 percent in July, "
@@ -288,7 +294,7 @@ _EXAMPLES: tuple[tuple[str, str], ...] = (
         "[2] School news, Harbour Daily, 2024-06-03: The new school in Portlow will open in September with "
         "300 pupils.\n"
         "Question: When will the new school in Portlow open?",
-        "The new school in Portlow will open in September [2].",
+        "[2] The new school in Portlow will open in September.",
     ),
 )
 # Where a reply ends: the answer is one paragraph, and a base model that goes on writes the next passage
@@ -415,11 +421,13 @@ def check_reply(
     broken = broken_markers(text, len(passages))
     if _declines(text):
         return Checked((), (), broken, declined=True)
-    text = _AFTER_STOP.sub(lambda m: m.group(2) + m.group(1), text)
+    leading = _MARKER.match(text) is not None
+    if not leading:
+        text = _AFTER_STOP.sub(lambda m: m.group(2) + m.group(1), text)
     kept: list[Kept] = []
     dropped: list[Dropped] = []
     seen: set[str] = set()
-    for piece in _pieces(text):
+    for piece in _leading_pieces(text) if leading else _pieces(text):
         cited: list[int] = []
         for marker in _MARKER.finditer(piece):
             cited += [n for n in _numbers_in(marker.group(1)) if n not in cited]
@@ -448,6 +456,19 @@ def check_reply(
         seen.add(plain.casefold())
         kept.append(Kept(plain, best, support))
     return Checked(tuple(kept), tuple(dropped), broken)
+
+
+def _leading_pieces(text: str) -> list[str]:
+    """A reply whose sentences start with their markers ("[1] The bridge reopened. [2] It cost…"): each
+    run of markers cites the one sentence after it; further sentences before the next run are pieces of
+    their own, which no marker cites."""
+    runs = list(_RUN.finditer(text))
+    out: list[str] = []
+    for run, after in zip(runs, [*runs[1:], None], strict=True):
+        body = text[run.end() : after.start() if after is not None else len(text)]
+        sentences = [s.text for s in split_sentences(body)] or [""]
+        out += [f"{sentences[0]} {run.group(0).strip()}", *sentences[1:]]
+    return out
 
 
 def _pieces(text: str) -> list[str]:

@@ -200,6 +200,27 @@ def test_words_after_the_last_marker_are_not_kept_with_the_cited_sentence() -> N
     assert [d.text for d in checked.dropped] == ["mendatang に通える"]
 
 
+def test_markers_that_open_sentences_cite_the_one_sentence_after_them() -> None:
+    passages = [
+        "The Kestrel Bridge reopened on Tuesday. The work cost 3.2 million euros.",
+        "Ferries run hourly.",
+    ]
+    checked = check_reply(
+        "[1] The Kestrel Bridge reopened on Tuesday. It was a sunny day. "
+        "[1][2] The work cost 3.2 million euros. [2] Ferries run hourly. [1] The bridge reopened on May 28.",
+        passages,
+    )
+    assert [(k.text, k.n) for k in checked.kept] == [
+        ("The Kestrel Bridge reopened on Tuesday.", 1),
+        ("The work cost 3.2 million euros.", 1),
+        ("Ferries run hourly.", 2),
+    ]
+    assert [(d.text, d.reason) for d in checked.dropped] == [
+        ("It was a sunny day.", "uncited"),
+        ("The bridge reopened on May 28.", "not grounded"),
+    ]
+
+
 def test_marker_forms_are_read_and_broken_ones_counted() -> None:
     passages = ["Alpha beta gamma delta.", "Epsilon zeta eta theta."]
     checked = check_reply("Alpha beta gamma delta. [1] Epsilon zeta eta theta [1-2].", passages)
