@@ -380,7 +380,9 @@ class Kept:
 @dataclass(frozen=True)
 class Dropped:
     text: str
-    reason: str  # "uncited", "no such passage", "not grounded", "fragment", "repeated", "over the limit"
+    # "uncited", "no such passage", "restates the question", "not grounded", "fragment", "repeated",
+    # "over the limit"
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -414,9 +416,12 @@ def check_reply(
     *,
     grounded_share: float = GROUNDED_SHARE,
     limit: int = MAX_ANSWER_SENTENCES,
+    question: str = "",
 ) -> Checked:
     """Split `reply` into sentences and keep those that cite one of `passages` (numbered from 1) which
-    holds most of their content words and all their numbers. Pure: no model, no I/O."""
+    holds most of their content words and all their numbers, and that say something the `question` does
+    not (a question, or the question restated, is dropped). Pure: no model, no I/O."""
+    asked = set(content_terms(question))
     text = _clean(reply)
     broken = broken_markers(text, len(passages))
     if _declines(text):
@@ -442,6 +447,10 @@ def check_reply(
             reason = "uncited"
         elif not valid:
             reason = "no such passage"
+        elif plain.rstrip(" \"'”’)").endswith(("?", "？")) or (asked and set(content_terms(plain)) <= asked):
+            # Gemma 3 270M restated the question as its answer ("The Chinese government expelled three
+            # reporters from which news outlet this week. [1]"): its words are all in the passage too.
+            reason = "restates the question"
         else:
             best, support = _best_support(plain, [(n, passages[n - 1]) for n in valid], grounded_share)
             if not best:
@@ -659,7 +668,12 @@ class LLMReader:
         except LLMFailed as exc:
             logger.warning("llm reader: %s; keeping the extractive answer", exc)
             return Outcome(extractive, None, None, "endpoint failed")
-        checked = check_reply(reply, [p.text for p in passages], grounded_share=self.grounded_share)
+        checked = check_reply(
+            reply,
+            [p.text for p in passages],
+            grounded_share=self.grounded_share,
+            question=extractive.question,
+        )
         written = written_answer(extractive, checked, passages)
         if written is None:
             why = "declined" if checked.declined else "no sentence passed the checker"

@@ -181,6 +181,20 @@ def test_uncited_ungrounded_and_unknown_citations_are_dropped_and_the_rest_renum
     assert result.citations[1].quote == "Property tax rises by two percent."
 
 
+def test_a_restated_question_is_not_an_answer() -> None:
+    passages = ["The Chinese government expelled three reporters of the Harbour Courier this week."]
+    question = "The Chinese government expelled three reporters from which news outlet this week?"
+    reply = (
+        "[1] The Chinese government expelled three reporters from which news outlet this week. "
+        "[1] Which reporters were expelled this week? "
+        "[1] Three reporters of the Harbour Courier were expelled."
+    )
+    checked = check_reply(reply, passages, question=question)
+    assert [k.text for k in checked.kept] == ["Three reporters of the Harbour Courier were expelled."]
+    assert [d.reason for d in checked.dropped] == ["restates the question", "restates the question"]
+    assert len(check_reply(reply, passages).kept) == 2, "without the question only the '?' one is dropped"
+
+
 def test_a_number_the_passage_does_not_give_is_not_kept() -> None:
     base = extractive()
     n = numbers_of(base)["tram"]
