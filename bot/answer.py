@@ -27,7 +27,7 @@ from typing import Protocol
 from bot.errors import EmptyQuestion, QuestionTooLong
 from bot.models import Answer, AnswerSentence, Citation, Timeframe
 from bot.naming import name_the_kind
-from bot.reader import Reader, evidence, read
+from bot.reader import Reader, Writer, evidence, read
 from bot.sentences import OPPOSITES, content_terms, split_sentences, tokens
 from bot.spans import answer_type, find_span, lower_case_words
 from embeddings.e5_encoder import E5_MODEL
@@ -228,14 +228,15 @@ def answer(
     since: date | None = None,
     until: date | None = None,
     threshold: float = ABSTAIN_BELOW,
-    reader: Reader | None = None,
+    reader: Reader | Writer | None = None,
     as_of: date | None = None,
 ) -> Answer:
     """Answer `question` from the index behind `searcher`, citing every sentence, or abstain when the
     confidence is under `threshold` (0 never abstains while a sentence shares a question term). With a
-    `reader` (bot/reader.py), its short answer, when it stands word for word in a scored sentence, leads.
-    With `as_of`, the question is asked as of that day: nothing published after it is used, recent
-    articles are preferred and a relative date ("last week") narrows the search (bot/timeframe.py).
+    `reader` (bot/reader.py), its short answer, when it stands word for word in a scored sentence, leads;
+    a `Writer` (bot/llm_reader.py) rewrites the answer from its passages, checked. With `as_of`, the
+    question is asked as of that day: nothing published after it is used, recent articles are preferred
+    and a relative date ("last week") narrows the search (bot/timeframe.py).
     The confidence reads the cosines on the scale of the model the index was built with."""
     found = retrieve(question, searcher, k, since, until, as_of)
     model = searcher.model
@@ -244,7 +245,11 @@ def answer(
 
 
 def finish(
-    composed: Answer, found: Retrieved, searcher: ArticleSearch, reader: Reader | None, as_of: date | None
+    composed: Answer,
+    found: Retrieved,
+    searcher: ArticleSearch,
+    reader: Reader | Writer | None,
+    as_of: date | None,
 ) -> Answer:
     """A composed answer as `answer` returns it: the kind asked for named, the question as asked, the
     as-of day and the timeframe recorded."""
@@ -259,7 +264,7 @@ def compose(
     question: str,
     hits: Sequence[Hit],
     threshold: float = ABSTAIN_BELOW,
-    reader: Reader | None = None,
+    reader: Reader | Writer | None = None,
     *,
     model: str = CONFIDENCE_MODEL,
 ) -> Answer:
@@ -277,7 +282,7 @@ def compose(
         )
     chosen = select(assessment.candidates)
     short = chosen[0].span
-    if reader is not None:
+    if reader is not None and not isinstance(reader, Writer):
         # The reader only picks: what it proposes is used when it is a span of one of the sentences it
         # was shown, and that sentence then leads so the short answer is quoted and cited right after it.
         # The abstention stays the confidence's: a reader never makes newsbot answer what it would not.
@@ -288,7 +293,7 @@ def compose(
             chosen = [source, *rest][:MAX_SENTENCES]
             short = reading.text
     sentences, citations = _cite(chosen)
-    return Answer(
+    result = Answer(
         question=question,
         sentences=sentences,
         citations=citations,
@@ -297,6 +302,9 @@ def compose(
         short=short,
         short_n=sentences[0].n if short else None,
     )
+    # A writer rewrites only what newsbot answers (the abstention above stays the confidence's), and gives
+    # the extractive answer back when nothing it wrote passes its checker.
+    return reader.write(result) if isinstance(reader, Writer) else result
 
 
 def assess(question: str, hits: Sequence[Hit], *, model: str = CONFIDENCE_MODEL) -> Assessment:

@@ -16,7 +16,7 @@ from bot.models import IndexSummary
 if TYPE_CHECKING:
     from bot.followup import Resolved
     from bot.models import Answer
-    from bot.reader import Reader
+    from bot.reader import Reader, Writer
     from bot.settings import Settings
     from embeddings.search import Searcher
 
@@ -41,7 +41,7 @@ class Answerer:
     def __init__(
         self,
         settings: Settings,
-        reader: Reader | None = None,
+        reader: Reader | Writer | None = None,
         ask: AskSettings | None = None,
         opener: Callable[[], Searcher] | None = None,
         searcher: Searcher | None = None,

