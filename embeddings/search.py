@@ -328,6 +328,13 @@ def prefer_recent(
     return boosted
 
 
+def _not_after(
+    ranked: Sequence[tuple[int, float]], days: dict[int, date | None], cutoff: date
+) -> list[tuple[int, float]]:
+    """`ranked` without the chunks published after `cutoff` (undated ones kept, as `Store._date_clause`)."""
+    return [(pk, score) for pk, score in ranked if (day := days.get(pk)) is None or day <= cutoff]
+
+
 def diversify(
     ranked: Sequence[Scored], article_of: dict[int, int], k: int, max_per_article: int
 ) -> list[Scored]:
@@ -380,6 +387,7 @@ class Searcher:
         self.fusion = fusion
         self._counts: dict[tuple[str, int], int] = {}
         self._newest: tuple[date | None] | None = None
+        self._share_by: dict[date, float] = {}  # as-of day -> share of chunks published by then, or undated
 
     @property
     def model(self) -> str:
@@ -500,20 +508,34 @@ class Searcher:
         # An as-of day at or after the newest article cuts nothing: skip the filter (the usual case, asking
         # as of today), so the recency preference costs one small query, not a filtered search.
         cutoff = as_of if as_of is not None and not self._holds_nothing_after(as_of) else None
+        # A cut that leaves most of the index is applied after the search, not before it: search a few
+        # times as many candidates unfiltered and drop the later ones. Filtering first meant listing and
+        # scanning every allowed chunk (255 ms p50 an answer at 100k chunks, against 19 ms unfiltered).
+        widen = 1
+        if cutoff is not None and since is None and until is None:
+            widen = self._post_filter_widening(cutoff)
+        post_cut = cutoff if widen > 1 else None
+        pre_cut = None if post_cut is not None else cutoff
         allowed = None
-        if since is not None or until is not None or cutoff is not None:
-            allowed = np.asarray(self.store.chunk_pks_between(since, until, cutoff), dtype=np.int64)
+        if since is not None or until is not None or pre_cut is not None:
+            allowed = np.asarray(self.store.chunk_pks_between(since, until, pre_cut), dtype=np.int64)
             if len(allowed) == 0:
                 return []
         dense_ranked: list[tuple[int, float]] = []
         keyword_ranked: list[tuple[int, float]] = []
         if config.method != "keyword":
-            dense_ranked = self.dense_search(vector, max(config.dense_candidates, k), allowed)
+            dense_ranked = self.dense_search(vector, max(config.dense_candidates, k) * widen, allowed)
         if config.method != "dense":
             match = self.keyword_match(query, config)
             keyword_ranked = self.store.keyword_search(
-                match, max(config.keyword_candidates, k), since, until, as_of=cutoff
+                match, max(config.keyword_candidates, k) * widen, since, until, as_of=pre_cut
             )
+        if post_cut is not None:
+            days = self.store.published_days(
+                {pk for pk, _ in dense_ranked} | {pk for pk, _ in keyword_ranked}
+            )
+            dense_ranked = _not_after(dense_ranked, days, post_cut)[: max(config.dense_candidates, k)]
+            keyword_ranked = _not_after(keyword_ranked, days, post_cut)[: max(config.keyword_candidates, k)]
 
         if config.method == "dense":
             fused = [Scored(pk, s, s, None) for pk, s in dense_ranked]
@@ -540,6 +562,19 @@ class Searcher:
                 fused = prefer_recent(fused, self.store.published_days(s.pk for s in fused), as_of, config)
         article_of = self.store.article_pks(s.pk for s in fused[: max(4 * k, 50)])
         return diversify(fused, article_of, k, config.max_per_article)
+
+    def _post_filter_widening(self, day: date) -> int:
+        """How many times as many candidates to search unfiltered so that enough published by `day` remain
+        (3 / the share of chunks that were); 1 when the cut leaves under a third of the index, whose
+        allowed list is then small enough to search directly. Counted once a day per searcher."""
+        share = self._share_by.get(day)
+        if share is None:
+            total = self.store.count_chunks()
+            share = self.store.count_chunks_by(day) / total if total else 1.0
+            self._share_by[day] = share
+        if share < 1 / 3:
+            return 1
+        return max(2, math.ceil(3 / share))
 
     def _holds_nothing_after(self, day: date) -> bool:
         """True when no article was published after `day` (the newest day is read once per searcher: a

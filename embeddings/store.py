@@ -297,6 +297,16 @@ class Store:
             row = self.conn.execute("SELECT max(published_day) FROM articles").fetchone()
         return date.fromisoformat(row[0]) if row and row[0] else None
 
+    def count_chunks_by(self, day: date) -> int:
+        """Chunks whose article was published on or before `day`, or is undated."""
+        with self._lock:
+            row = self.conn.execute(
+                "SELECT count(*) FROM chunks c JOIN articles a ON a.pk = c.article_pk "
+                "WHERE a.published_day IS NULL OR a.published_day <= ?",
+                (_day(day),),
+            ).fetchone()
+        return int(row[0])
+
     def published_days(self, chunk_pks: Iterable[int]) -> dict[int, date | None]:
         """chunk row id -> its article's publication day (None when undated)."""
         pks = list(chunk_pks)

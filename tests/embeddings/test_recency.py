@@ -118,3 +118,19 @@ def test_as_of_with_the_real_model_answers_from_that_weeks_report(
         assert week_two.short == "five"
         latest = answer("How much will the ferry fare be?", searcher, as_of=date(2031, 3, 20))
         assert latest.short == "six" and latest.citations[0].title == "Ferry fare set at six crowns"
+
+
+def test_a_cut_leaving_most_of_the_index_filters_after_the_search_with_the_same_hits(
+    searcher: Searcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    question = "What will the ferry fare be?"
+    as_of = date(2031, 3, 12)
+    assert searcher._post_filter_widening(as_of) > 1  # 3 of 4 articles by then: searched, then cut
+    listed: list[object] = []
+    real = searcher.store.chunk_pks_between
+    monkeypatch.setattr(searcher.store, "chunk_pks_between", lambda *a: listed.append(a) or real(*a))
+    after = [h.article.id for h in searcher.search(question, k=10, as_of=as_of)]
+    assert listed == []  # no allowed list was built
+    monkeypatch.setattr(searcher, "_post_filter_widening", lambda day: 1)
+    before = [h.article.id for h in searcher.search(question, k=10, as_of=as_of)]
+    assert listed and after == before
