@@ -85,8 +85,10 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def local_server(log: Path, threads: int) -> Iterator[str]:
-    """`python -m llama_cpp.server` with the packaged Gemma on a free loopback port; its URL."""
+def local_server(log: Path, threads: int, start_timeout: float = SERVER_START_S) -> Iterator[str]:
+    """`python -m llama_cpp.server` with the packaged Gemma on a free loopback port; its URL. Stopped on
+    leaving; a server that exits or is not up within `start_timeout` s is a ClickException naming `log`
+    (the end-to-end tests use it too)."""
     import httpx
 
     from bot.reader import gemma_model_path
@@ -100,7 +102,7 @@ def local_server(log: Path, threads: int) -> Iterator[str]:
         server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + SERVER_START_S
+        deadline = time.monotonic() + start_timeout
         while True:
             if server.poll() is not None:
                 raise click.ClickException(f"llama_cpp.server exited {server.returncode}: see {log}")
@@ -108,7 +110,7 @@ def local_server(log: Path, threads: int) -> Iterator[str]:
                 if httpx.get(f"{url}/v1/models", timeout=2).status_code == 200:
                     break
             if time.monotonic() > deadline:
-                raise click.ClickException(f"llama_cpp.server not up in {SERVER_START_S} s: see {log}")
+                raise click.ClickException(f"llama_cpp.server not up in {start_timeout:g} s: see {log}")
             time.sleep(0.5)
         yield url
     finally:

@@ -481,7 +481,7 @@ def _cite(chosen: Sequence[Candidate]) -> tuple[tuple[AnswerSentence, ...], tupl
             quotes[article] = []
         quotes[article].append(candidate.text)
         sentences.append(AnswerSentence(candidate.text, numbers[article]))
-    citations = tuple(_citation(numbers[a], first[a], " … ".join(quotes[a])) for a in numbers)
+    citations = tuple(Citation.of(numbers[a], first[a], " … ".join(quotes[a])) for a in numbers)
     return tuple(sentences), citations
 
 
@@ -500,25 +500,10 @@ def _closest(candidates: Sequence[Candidate], hits: Sequence[Hit]) -> tuple[Cita
         if quote is None:
             first = split_sentences(hit.chunk.text)
             quote = first[0].text if first else hit.chunk.text[:200]
-        closest.append(_citation(len(closest) + 1, hit, quote))
+        closest.append(Citation.of(len(closest) + 1, hit, quote))
         if len(closest) == CLOSEST_SOURCES:
             break
     return tuple(closest)
-
-
-def _citation(n: int, hit: Hit, quote: str) -> Citation:
-    meta = hit.article
-    return Citation(
-        n=n,
-        article_id=meta.id,
-        chunk_id=hit.chunk.id,
-        title=meta.title,
-        publisher=meta.publisher,
-        published=meta.published,
-        url=meta.url,
-        source=meta.source,
-        quote=quote,
-    )
 
 
 def _idf(query: Sequence[str], passages: Sequence[str]) -> dict[str, float]:

@@ -597,7 +597,7 @@ def written_answer(extractive: Answer, checked: Checked, passages: Sequence[Pass
             quotes[article].append(item.support)
         sentences.append(AnswerSentence(item.text, numbers[article]))
     citations = tuple(
-        _citation(numbers[a], first[a], " … ".join(quotes[a]) or first[a].chunk.text) for a in numbers
+        Citation.of(numbers[a], first[a], " … ".join(quotes[a]) or first[a].chunk.text) for a in numbers
     )
     short, short_n = None, None
     if extractive.short and extractive.short_n is not None:
@@ -605,21 +605,6 @@ def written_answer(extractive: Answer, checked: Checked, passages: Sequence[Pass
         if source is not None and source.article_id in numbers:
             short, short_n = extractive.short, numbers[source.article_id]
     return replace(extractive, sentences=tuple(sentences), citations=citations, short=short, short_n=short_n)
-
-
-def _citation(n: int, hit: Hit, quote: str) -> Citation:
-    meta = hit.article
-    return Citation(
-        n=n,
-        article_id=meta.id,
-        chunk_id=hit.chunk.id,
-        title=meta.title,
-        publisher=meta.publisher,
-        published=meta.published,
-        url=meta.url,
-        source=meta.source,
-        quote=quote,
-    )
 
 
 class LLMReader:

@@ -47,6 +47,22 @@ class Citation:
     source: str
     quote: str
 
+    @classmethod
+    def of(cls, n: int, hit: Hit, quote: str) -> Citation:
+        """Source `n`: the article and chunk of `hit`, quoting `quote` from it."""
+        meta = hit.article
+        return cls(
+            n=n,
+            article_id=meta.id,
+            chunk_id=hit.chunk.id,
+            title=meta.title,
+            publisher=meta.publisher,
+            published=meta.published,
+            url=meta.url,
+            source=meta.source,
+            quote=quote,
+        )
+
 
 @dataclass(frozen=True)
 class AnswerSentence:

@@ -530,6 +530,7 @@ class Searcher:
             keyword_ranked = self.store.keyword_search(
                 match, max(config.keyword_candidates, k) * widen, since, until, as_of=pre_cut
             )
+        days: dict[int, date | None] = {}  # read once: the cut and the recency preference both need it
         if post_cut is not None:
             days = self.store.published_days(
                 {pk for pk, _ in dense_ranked} | {pk for pk, _ in keyword_ranked}
@@ -559,7 +560,8 @@ class Searcher:
                 dense_weight, coverage_weight = adapted_weights(config, covered)
             fused = fuse_convex(dense, keyword, dense_weight, coverage, coverage_weight)
             if as_of is not None and config.recency_weight > 0.0:
-                fused = prefer_recent(fused, self.store.published_days(s.pk for s in fused), as_of, config)
+                days.update(self.store.published_days(s.pk for s in fused if s.pk not in days))
+                fused = prefer_recent(fused, days, as_of, config)
         article_of = self.store.article_pks(s.pk for s in fused[: max(4 * k, 50)])
         return diversify(fused, article_of, k, config.max_per_article)
 

@@ -298,12 +298,12 @@ class Store:
         return date.fromisoformat(row[0]) if row and row[0] else None
 
     def count_chunks_by(self, day: date) -> int:
-        """Chunks whose article was published on or before `day`, or is undated."""
+        """Chunks whose article was published on or before `day`, or is undated (what `chunk_pks_between`
+        keeps as of `day`)."""
+        where, params = _date_clause(None, None, day)
         with self._lock:
             row = self.conn.execute(
-                "SELECT count(*) FROM chunks c JOIN articles a ON a.pk = c.article_pk "
-                "WHERE a.published_day IS NULL OR a.published_day <= ?",
-                (_day(day),),
+                f"SELECT count(*) FROM chunks c JOIN articles a ON a.pk = c.article_pk WHERE {where}", params
             ).fetchone()
         return int(row[0])
 

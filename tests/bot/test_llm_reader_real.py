@@ -10,23 +10,19 @@ from __future__ import annotations
 import json
 import logging
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-import httpx
+import click
 import pytest
 from click.testing import CliRunner
 
+from benchmarks.llm import local_server
 from bot.answer import answer
 from bot.cli import main
 from bot.llm_reader import ChatClient, LLMReader, LLMSettings
 from bot.models import Answer
-from bot.reader import gemma_model_path
 from corpus.ids import article_id
 from corpus.models import Article
 from embeddings.build import build_index_from_articles
@@ -80,46 +76,15 @@ QUESTIONS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def llm_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`python -m llama_cpp.server` on a free loopback port with the packaged model, stopped afterwards."""
-    model = gemma_model_path()
-    port = _free_port()
     log = tmp_path_factory.mktemp("llm-server") / "server.log"
-    command = [
-        sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-        "--port", str(port), "--chat_format", "gemma", "--n_ctx", "2048", "--n_threads", "2",
-    ]  # fmt: skip
-    with log.open("w") as out:
-        server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + SERVER_START_S
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited {server.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{url}/v1/models", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"llama_cpp.server not up in {SERVER_START_S} s:\n{log.read_text()[-3000:]}")
-            time.sleep(0.5)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        with local_server(log, threads=2, start_timeout=SERVER_START_S) as url:
+            yield url
+    except click.ClickException as exc:
+        pytest.fail(f"{exc.message}:\n{log.read_text()[-3000:]}")
 
 
 @pytest.fixture(scope="module")
