@@ -15,7 +15,8 @@ Not handled: reading and chunking still run in the one process that runs the bui
 chunk text and vector of the build in memory as it does without Ray (the texts also pass through Ray's
 object store, spilled to disk past its size). On a real cluster every node needs newsbot, its
 dependencies and the model installed: the packaged model is found by each node itself, a `--model` folder
-must be at the same path on every node. A worker that dies fails the build (the previous index stays).
+must be at the same path on every node. A worker that dies fails the build (the previous index stays). A
+local cluster that fails to start is cleaned up and started again (`embeddings.local_ray`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import numpy as np
 
 from embeddings.encoder import Encoder, SentenceTransformerEncoder, Vectors, default_model_path
 from embeddings.errors import IndexError_
+from embeddings.local_ray import start_local_cluster
 
 logger = logging.getLogger(__name__)
 
@@ -225,7 +227,8 @@ class WorkerPoolEncoder:
         if self.address:
             ray.init(address=self.address, **quiet)
             return False
-        ray.init(
+        start_local_cluster(
+            ray,
             num_cpus=self.workers * self.threads_per_worker,
             object_store_memory=self.object_store_mb * 1024 * 1024,
             include_dashboard=False,
