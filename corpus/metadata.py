@@ -271,7 +271,9 @@ def title_candidates(lines: Sequence[Line], body_start: int, window: int = 60) -
     out = [
         j
         for j in range(lo, hi)
-        if _looks_like_title(lines[j]) and not (j >= body_start and lines[j].length >= 150)
+        if _looks_like_title(lines[j])
+        and not (j >= body_start and lines[j].length >= 150)
+        and not _printed_as_a_caption(lines, j)
     ]
     # further into the body, a line with its byline or date just under it (the body's first paragraph
     # was a promotion or a notice printed above the headline)
@@ -281,6 +283,21 @@ def title_candidates(lines: Sequence[Line], body_start: int, window: int = 60) -
         if _looks_like_title(lines[j]) and lines[j].length < 150 and _meta_below(lines, j)
     ]
     return out
+
+
+# A picture credit closing a caption: one to five capitalised words in brackets ("(Yonhap)", "(AP Photo/Jae
+# C. Hong)"); "(With Confidence!)" and "(+ How to Choose the Right One)" close headlines.
+_CREDIT_END = re.compile(r"\s\([A-Z][\w.&'’/-]*(?:\s+[A-Z][\w.&'’/-]*){0,4}\)$")
+
+
+def _printed_as_a_caption(lines: Sequence[Line], j: int) -> bool:
+    """A picture's caption: a line ending in its credit ("… (Yonhap)"), printed twice in a row (the
+    picture's alt text, then its caption). A headline printed twice in a row is common; with a credit it
+    is not."""
+    folded = lines[j].text.casefold()
+    return _CREDIT_END.search(lines[j].text) is not None and any(
+        0 <= k < len(lines) and lines[k].text.casefold() == folded for k in (j - 1, j + 1)
+    )
 
 
 def _meta_below(lines: Sequence[Line], j: int) -> bool:
@@ -599,13 +616,13 @@ def read_metadata(
                 j += 1
         if name:
             meta.byline = name
-            if j not in body or j == body_start:
+            if _above_the_text(j, body, body_start, lead):
                 meta.used.add(j)
             break
     bare = find_bare_byline(lines, title, body_start) if meta.byline is None else None
     if bare is not None:
         meta.byline = lines[bare].text.strip()
-        if bare not in body or bare == body_start:
+        if _above_the_text(bare, body, body_start, lead):
             meta.used.add(bare)
     meta.publisher = find_publisher(lines)
     tz = infer_zone(lines, set(body), url, meta.publisher)
@@ -613,5 +630,13 @@ def read_metadata(
     lo = max(0, min(top, anchor) - 8)
     hi = min(len(lines), anchor + 10)
     meta.published, meta.updated, used = _pick_dates(lines, lo, hi, anchor, header_date, tz)
-    meta.used |= {j for j in used if j not in body or j == body_start}
+    meta.used |= {j for j in used if _above_the_text(j, body, body_start, lead)}
     return meta
+
+
+def _above_the_text(j: int, body: Sequence[int], body_start: int, lead: int | None) -> bool:
+    """Whether a byline or date line at `j` is page furniture to take out of the body: outside it, its
+    first line, or above its first paragraph of running text. A body that starts at the headline (a
+    caption under it scored as text) had kept "By Kit Morrow" and "Published : Aug 28, 2024" as its
+    first paragraphs."""
+    return j not in body or j == body_start or (lead is not None and j < lead)

@@ -407,6 +407,20 @@ def _cut_thread(lines: Sequence[Line], scores: Sequence[float], start: int, end:
     return start, end
 
 
+def _closing_sentences(lines: Sequence[Line], end: int) -> int:
+    """The body's end moved past the short full sentences right after it. A one-line closing paragraph
+    ("The repairs are expected to cost 6.8 million crowns.") scores a little below zero, as a short line
+    does, so the best stretch stopped before it and the article lost its last fact."""
+    while (
+        end < len(lines)
+        and _is_sentence(lines[end])
+        and not lines[end].text.endswith(("?", "!"))  # "How can we help?": the page asking, not the article
+        and not is_tail_marker(lines[end].text)
+    ):
+        end += 1
+    return end
+
+
 # ---------------------------------------------------------------- inside the body
 
 
@@ -494,6 +508,7 @@ def find_layout(text: str, stats: BatchStats | None = None) -> Layout:
     scores = _tables([_score(line) for line in lines], lines)
     start, end, insets = _cut_tail(lines, scores, *_best_span(scores))
     start, end = _cut_thread(lines, scores, start, end)
+    end = _closing_sentences(lines, end)
     kept = [i for i in _keep(lines, start, end) if i not in insets] if end > start else []
     if not kept or not any(_is_good(lines[i]) or _is_sentence(lines[i]) for i in kept):
         raise NoArticleFound("no running text: every line looks like a menu, a heading or page furniture")

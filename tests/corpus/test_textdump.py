@@ -378,3 +378,54 @@ def test_a_short_capitalised_heading_is_not_a_byline(line: str) -> None:
     head = "Home\nNews\nWillows Planted Along the East Bank of the River\n"
     article = parse_textdump(head + f"{line}\nMarch 5, 2024\n" + "\n".join(_PARAGRAPHS), "a.txt")
     assert article.byline is None
+
+
+_CAPTIONED = """ date 2024-09-02  Back To Top
+City
+Harbour
+Sport
+Science
+
+Gull colony returns to the Exampleton breakwater
+
+By Tove Arnesen
+Published : Sep 02, 2024 - 10:00       Updated : Sep 02, 2024 - 10:00
+
+Kittiwakes nesting on the north breakwater (Exampleton Gazette)
+Kittiwakes nesting on the north breakwater (Exampleton Gazette)
+A colony of kittiwakes has returned to the north breakwater, eleven years after the last pair left.
+
+Volunteers counted 212 nests in August, most of them on the old concrete blocks at the end of the pier.
+
+The harbour authority has closed the last stretch of the pier to walkers until the chicks have fledged.
+
+The count will be repeated in October.
+
+MOST POPULAR
+LATEST NEWS
+City
+Harbour
+ABOUT US  CONTACT  PRIVACY  TERMS
+This is a fictional newspaper page written for newsbot's tests.
+"""
+
+
+def test_a_captioned_page_keeps_its_headline_and_its_short_last_paragraph() -> None:
+    article = parse_textdump(_CAPTIONED, "gulls.txt")
+    # The caption, printed twice with its credit, is not the headline.
+    assert article.title == "Gull colony returns to the Exampleton breakwater"
+    paragraphs = article.text.split("\n\n")
+    # The byline and date lines under the headline are metadata, not the article's first paragraphs.
+    assert article.byline == "Tove Arnesen"
+    assert paragraphs[0].startswith("A colony of kittiwakes has returned")
+    # A one-line closing paragraph, shorter than running text usually is, is still the article's.
+    assert paragraphs[-1] == "The count will be repeated in October."
+    assert len(paragraphs) == 4
+
+
+def test_a_headline_that_ends_in_brackets_is_still_the_headline() -> None:
+    headline = "Gull colony returns to the breakwater (With Chicks!)"
+    dump = _CAPTIONED.replace(
+        "Gull colony returns to the Exampleton breakwater\n", f"{headline}\n{headline}\n"
+    )
+    assert parse_textdump(dump, "gulls.txt").title == headline
