@@ -83,8 +83,12 @@ def _emit(text: str, start: int, end: int, out: list[Sentence]) -> None:
 @lru_cache(maxsize=1 << 16)  # called for every word of every retrieved passage: 60% of compose time
 def stem(word: str) -> str:
     """A crude suffix stripper: enough that 'elected' meets 'election' less often than 'elect' meets
-    'elected'. Consistency matters more than linguistics here."""
-    if len(word) <= 3 or not word.isalpha():
+    'elected'. Consistency matters more than linguistics here. A verb form is first taken back to its
+    verb (`_verb_of`): no suffix rule makes "drew" meet "draw" or "led" meet "leads"."""
+    if not word.isalpha():
+        return word
+    word = _verb_of(word)
+    if len(word) <= 3:
         return word
     for suffix, replacement in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
@@ -94,6 +98,17 @@ def stem(word: str) -> str:
             break
     # "name", "named" and "naming" all become "nam".
     return word[:-1] if word.endswith("e") and len(word) > 3 else word
+
+
+def _verb_of(word: str) -> str:
+    """The verb `word` is a form of, when it is one of exactly one verb ("drew" -> "draw", "paid" ->
+    "pay", "stopped" -> "stop"); else `word`. lemminflect's English tables, packaged with it (a
+    dictionary lookup: nothing guessed for words it does not list, "found" left alone as find's past and
+    a verb of its own)."""
+    from lemminflect import getLemma  # its tables load on the first call (~0.15 s), not at import
+
+    verbs = getLemma(word, upos="VERB", lemmatize_oov=False)
+    return verbs[0] if len(verbs) == 1 else word
 
 
 def tokens(text: str) -> list[str]:

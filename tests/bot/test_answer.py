@@ -196,6 +196,14 @@ def test_stemming_meets_inflections() -> None:
     assert stem("cubs") == stem("cub")
 
 
+def test_irregular_verb_forms_meet_their_verb() -> None:
+    # "How many visitors did Lanternfest draw?" against "Lanternfest drew a record 55,000 visitors".
+    assert stem("drew") == stem("draw") == stem("draws")
+    assert stem("led") == stem("leads") and stem("paid") == stem("pay") and stem("stopped") == stem("stop")
+    # A form of two verbs (find's past, and "to found") is left as it is; so is a word that is no verb.
+    assert stem("found") == "found" and stem("leader") == "leader" and stem("2024") == "2024"
+
+
 def test_answer_through_a_real_searcher_with_the_fake_encoder(tmp_path, fake_encoder) -> None:
     from embeddings.build import build_index_from_articles
     from embeddings.search import Searcher
