@@ -176,6 +176,47 @@ def render(outcomes: Sequence[Outcome], verbose: bool = False) -> str:
     return "\n".join(lines)
 
 
+# SAID_PENALTY values the sweep tries (bot/answer.py); a large one stands for excluding the sentences.
+SAID_SWEEP = (0.0, 0.3, 0.4, 0.45, 0.5, 0.6, 0.75, 1.0, 10.0)
+
+
+def said_sweep(pairs: Sequence[Pair], ask: AskResolved, penalties: Sequence[float] = SAID_SWEEP) -> str:
+    """Follow-ups right in context, by set, at each SAID_PENALTY: how the shipped value was chosen."""
+    import bot.answer
+
+    shipped = bot.answer.SAID_PENALTY
+    followups = [p for p in pairs if p.kind == "followup"]
+    sets = sorted({p.set for p in followups})
+    sizes = {name: sum(p.set == name for p in followups) for name in sets}
+    lines = [
+        "| said penalty | " + " | ".join(f"{name} ({sizes[name]})" for name in sets) + " |",
+        "|---:|" + "---:|" * len(sets),
+    ]
+    try:
+        for penalty in penalties:
+            bot.answer.SAID_PENALTY = penalty  # read at each call of bot.answer.assess
+            right = {o.pair.id: o.right["context"] for o in evaluate(followups, _context_only(ask))}
+            shares = [sum(right[p.id] for p in followups if p.set == name) / sizes[name] for name in sets]
+            mark = " (shipped)" if penalty == shipped else ""
+            lines.append(f"| {penalty:g}{mark} | " + " | ".join(f"{share:.3f}" for share in shares) + " |")
+    finally:
+        bot.answer.SAID_PENALTY = shipped
+    return "\n".join(lines)
+
+
+def _context_only(ask: AskResolved) -> AskResolved:
+    """`ask` for the context condition; the others get the same answer (the sweep reads context only)."""
+    cache: dict[tuple[str, str], Answer] = {}
+
+    def context(resolved: Resolved, prefer: bool, never_abstain: bool) -> Answer:
+        key = (resolved.asked, resolved.question)
+        if key not in cache:
+            cache[key] = ask(resolved, True, False)
+        return cache[key]
+
+    return context
+
+
 def searcher_asker(searcher: Searcher, k: int) -> AskResolved:
     def ask(resolved: Resolved, prefer: bool, never_abstain: bool) -> Answer:
         if never_abstain:  # the baseline with the abstention a follow-up escapes taken away too
@@ -196,7 +237,8 @@ def searcher_asker(searcher: Searcher, k: int) -> AskResolved:
 @click.option("--data", type=click.Path(path_type=Path, dir_okay=False), default=DATA, show_default=True)
 @click.option("--k", default=8, show_default=True, help="Passages retrieved, as `newsbot ask`.")
 @click.option("--verbose", is_flag=True, help="One line per pair.")
-def main(index_dir: Path | None, data: Path, k: int, verbose: bool) -> None:
+@click.option("--sweep/--no-sweep", default=True, show_default=True, help="Also sweep SAID_PENALTY.")
+def main(index_dir: Path | None, data: Path, k: int, verbose: bool, sweep: bool) -> None:
     """Follow-up pairs over the demo corpus: right in context, right alone (baseline), false rewrites."""
     from bot.settings import demo_corpus_dir
     from embeddings.build import build_index
@@ -210,6 +252,7 @@ def main(index_dir: Path | None, data: Path, k: int, verbose: bool) -> None:
             build_index([demo_corpus_dir()], index_dir, SentenceTransformerEncoder())
         with Searcher.open(index_dir) as searcher:
             outcomes = evaluate(pairs, searcher_asker(searcher, k))
+            swept = said_sweep(pairs, searcher_asker(searcher, k)) if sweep else ""
     click.echo(
         f"followups: {len(pairs)} pairs from {data.name}, k={k}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
         f"Python {platform.python_version()}"
@@ -219,3 +262,5 @@ def main(index_dir: Path | None, data: Path, k: int, verbose: bool) -> None:
     if followups:
         right = sum(o.right["context"] for o in followups) / len(followups)
         click.echo(f"\nall follow-ups, right in context: {right:.3f} (target {TARGET:.2f})")
+    if swept:
+        click.echo(f"\nfollow-ups right in context by SAID_PENALTY (bot/answer.py):\n{swept}")

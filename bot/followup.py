@@ -72,6 +72,7 @@ class Turn:
     article_ids: tuple[str, ...] = ()  # the articles the answer cited, first cited first
     short: str | None = None  # the name, number or date the answer gave
     at: float = 0.0  # when it was answered, on the store's clock
+    quoted: tuple[str, ...] = ()  # the sentences the answer quoted
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class Resolved:
     rewritten: bool = False
     topic: str = ""
     prefer: tuple[str, ...] = ()
+    said: tuple[str, ...] = ()  # sentences the previous answer quoted: a follow-up asks for something new
 
 
 def _words(text: str) -> list[str]:
@@ -143,7 +145,8 @@ def rewrite(question: str, previous: Turn) -> Resolved:
         subject = about.group("rest")
         wh = _wh_phrase(_without_brackets(previous.question)) or "What"
         resolved = f"{wh} {subject}? ({previous.topic})" if previous.topic else f"{wh} {subject}?"
-        return Resolved(text, resolved, True, topic_of(f"{subject} {previous.topic}"), previous.article_ids)
+        topic = topic_of(f"{subject} {previous.topic}")
+        return Resolved(text, resolved, True, topic, previous.article_ids, previous.quoted)
     body = _OPENER.sub("", text).strip().rstrip("?!. ").strip(" ,") or text.rstrip("?!. ")
     body = body[:1].upper() + body[1:]
     # Only a "who" question's answer is a person a "he" or "she" can stand for.
@@ -155,7 +158,7 @@ def rewrite(question: str, previous: Turn) -> Resolved:
     carried = " ".join(w for w in previous.topic.split() if w.lower() not in own)
     resolved = f"{body}? ({carried})" if carried else f"{body}?"
     topic = topic_of(f"{body} {carried}")
-    return Resolved(text, resolved, resolved != text, topic, previous.article_ids)
+    return Resolved(text, resolved, resolved != text, topic, previous.article_ids, previous.quoted)
 
 
 def _looks_like_a_name(text: str) -> bool:
@@ -230,6 +233,7 @@ class Conversations:
             article_ids=tuple(dict.fromkeys(c.article_id for c in answer.citations)),
             short=answer.short,
             at=self._clock(),
+            quoted=tuple(sentence.text for sentence in answer.sentences),
         )
         self._turns[key] = turn
         self._turns.move_to_end(key)
@@ -255,6 +259,9 @@ def answer_resolved(
     `as_of`), the previous answer's articles (`resolved.prefer`) raised to the top before the answer is
     composed.
 
+    A sentence the previous answer quoted ranks below the others (`bot.answer.SAID_PENALTY`): the person
+    has just read it, and a follow-up asks for something it did not say ("And when did it start?" after
+    "… ended on Tuesday").
     A follow-up that would be abstained from is answered from those articles alone, without the
     confidence threshold: the threshold guards against quoting an article that is not about the question,
     and the previous answer has just settled which article the conversation is about. The answer shows
@@ -264,11 +271,12 @@ def answer_resolved(
     found = retrieve(resolved.question, searcher, k, since, until, as_of)
     model = searcher.model
     hits = prefer_articles(found.hits, resolved.prefer)
-    result = compose(found.scored, hits, reader=reader, model=model)
+    said = frozenset(resolved.said)
+    result = compose(found.scored, hits, reader=reader, model=model, said=said)
     wanted = set(resolved.prefer)
     same_article = [h for h in hits if h.article.id in wanted]
     if result.abstained and same_article:
-        within = compose(found.scored, same_article, threshold=0.0, reader=reader, model=model)
+        within = compose(found.scored, same_article, threshold=0.0, reader=reader, model=model, said=said)
         if not within.abstained:
             result = replace(within, passages=tuple(hits))
     return finish(result, replace(found, hits=hits), searcher, reader, as_of)

@@ -10,13 +10,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import bot.answer
 from bot.cli import main
-from bot.followup import Conversations, Resolved, Turn, is_followup, resolve
+from bot.followup import Conversations, Resolved, Turn, answer_resolved, is_followup, resolve
 from bot.models import Answer, AnswerSentence, Citation
 from corpus.ids import article_id
 from corpus.models import Article
 from embeddings.build import build_index_from_articles
 from embeddings.encoder import SentenceTransformerEncoder
+from embeddings.search import Searcher
 
 DAM = Turn(question="How much did the Vellmar Dam cost?", topic="Vellmar Dam", article_ids=("dam",))
 
@@ -144,7 +146,8 @@ ARTICLES = [
         "Vellmar Dam starts producing power",
         "The Vellmar Dam hydroelectric plant north of Exampleton started producing power on Tuesday.\n\n"
         "The dam cost 210 million crowns, the regional energy board said.\n\n"
-        "Construction took four years and was led by the engineer Saskia Dunmore.",
+        "Construction took four years and was led by the engineer Saskia Dunmore.\n\n"
+        "Work on the dam began in March 2020.",
     ),
     _article(
         "https://gazette.example/2024/06/cheese-festival",
@@ -186,3 +189,24 @@ def test_chat_reads_a_follow_up_in_context_shows_it_and_forgets_it_on_new(
     assert "Saskia Dunmore" in follow_up and "Vellmar Dam starts producing power" in follow_up
     assert "new conversation" in result.stderr
     assert "taken as" not in alone  # after /new the same words are read on their own
+
+
+def test_a_follow_up_leads_with_what_the_last_answer_did_not_say(
+    fictional_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Searcher.open(fictional_index) as searcher:
+        conversations = Conversations(clock=lambda: 0.0)
+        first = conversations.resolve("k", "When did the Vellmar Dam start producing power?")
+        said = answer_resolved(first, searcher)
+        conversations.remember("k", first, said)
+        second = conversations.resolve("k", "And when did the work begin?")
+        followed = answer_resolved(second, searcher)
+        monkeypatch.setattr(bot.answer, "SAID_PENALTY", 0.0)
+        repeated = answer_resolved(second, searcher)
+    assert said.short == "Tuesday" and second.said == tuple(s.text for s in said.sentences)
+    assert (
+        followed.short == "March 2020"
+        and followed.sentences[0].text == "Work on the dam began in March 2020."
+    )
+    # Without the rule, the topic's words carried by the follow-up lead it back to what was just said.
+    assert repeated.sentences[0].text == said.sentences[0].text
