@@ -4,7 +4,10 @@ name in it.
 
 `bot.spans` finds names by their capitals and cannot tell a country from a person; the embedding model can.
 Among the names of the answer's first sentence, the one whose embedding is nearest the kind the question
-names ("European country", "major entertainment company") becomes the short answer. The sentence, its
+names ("European country", "major entertainment company"; "person" for "who", "place" for "where")
+becomes the short answer: "Who was named chief?" of "Vandermark Ferries named Odile Brackenridge …" gets
+the person, not the company the capitals find first (news quiz closest option 0.651 -> 0.653, no half
+worse; benchmarks/results/answers.md). The sentence, its
 citation and the abstention are untouched: only which of its names leads changes.
 """
 

@@ -113,11 +113,13 @@ def spans_of(kind: str, sentence: str, question: str, common: frozenset[str] = f
 
 def named_kind(question: str) -> str | None:
     """The kind of thing a "which/what ..." question names, with its qualifiers: "European country" for
-    "Which European country has ...?", "major entertainment company"; "place" for a "where" question; None
-    for other questions."""
+    "Which European country has ...?", "major entertainment company"; "person" for a "who" question,
+    "place" for a "where" question; None for other questions."""
     match = _KIND.search(question)
     if match:
         return match.group(1)
+    if re.search(r"\bwhom?\b", question, re.IGNORECASE):
+        return "person"
     return "place" if answer_type(question) == "place" else None
 
 

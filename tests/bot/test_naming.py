@@ -29,7 +29,8 @@ SENTENCE = "Odile Brackenridge, a former ferry captain, was named Vandermark’s
         ("Which small coastal nation named a minister?", "small coastal nation"),
         ("What major shipping company went bankrupt?", "major shipping company"),
         ("Where did the minister flee to?", "place"),
-        ("Who was named harbour minister?", None),
+        ("Who was named harbour minister?", "person"),
+        ("Whom did Vandermark name?", "person"),
         ("How much did the ferry cost?", None),
     ],
 )
@@ -72,7 +73,7 @@ def test_the_name_nearest_the_kind_leads() -> None:
 
 
 def test_questions_naming_no_kind_keep_their_short_answer() -> None:
-    question = "Who was named harbour minister?"
+    question = "How much did the ferry cost?"
     composed = compose(question, [hit(SENTENCE)], 0.0)
     assert name_the_kind(composed, question, by_letter) == composed
 
@@ -96,4 +97,26 @@ def test_the_real_model_tells_a_country_from_a_person(tmp_path: Path, real_encod
         country = answer("Which country named a ferry captain as harbour minister?", searcher, threshold=0.0)
         person = answer("Who was named harbour minister?", searcher, threshold=0.0)
     assert country.short == "Portugal"
+    assert person.short == "Odile Brackenridge"
+
+
+def test_the_real_model_answers_who_with_the_person(tmp_path: Path, real_encoder: Encoder) -> None:
+    text = (
+        "Vandermark Ferries named Odile Brackenridge, a former ferry captain, as its new chief on Monday. "
+        "She promised cheaper crossings to the islands."
+    )
+    article = Article(
+        id="ferries",
+        source="fixtures/ferries.txt",
+        text=text,
+        title="A ferry captain takes the helm",
+        publisher="The Gazette of Exampleton",
+        published=datetime(2031, 5, 1),
+        url="https://gazette.exampleton.invalid/ferries",
+    )
+    build_index_from_articles([article], tmp_path, real_encoder)
+    with Searcher.open(tmp_path, real_encoder) as searcher:
+        person = answer("Who was named the new chief of the ferry company?", searcher, threshold=0.0)
+    # The capitals alone would give the first name, the company's.
+    assert spans_of("name", text.split(". ")[0], "Who was named the new chief?")[0] == "Vandermark Ferries"
     assert person.short == "Odile Brackenridge"
