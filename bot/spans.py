@@ -4,8 +4,9 @@ amount of money, a date.
 `answer_type` reads the question's wording ("how much ... cost" wants money, "when" a date, "who" or
 "which company" a name); `find_span` finds the first span of that kind in a sentence that the question
 does not already contain ("Who broke the record at the Exampleton Marathon?" is not answered by
-"Exampleton Marathon"). Rules for English news prose only. Not handled: names written in lower case,
-spans that need parsing (a noun phrase answering "what"), amounts in words alone ("a few million").
+"Exampleton Marathon"). A number is read with the question's word or a unit after it ("64 turbines",
+"9 millimetres"). Rules for English news prose only. Not handled: names written in lower case, spans
+that need parsing (a noun phrase answering "what"), amounts in words alone ("a few million").
 """
 
 from __future__ import annotations
@@ -127,8 +128,9 @@ def _candidates(kind: str, sentence: str, asked: set[str], common: frozenset[str
     if kind == "money":
         return [m.group(0) for m in _MONEY.finditer(sentence)]
     if kind == "number":
-        spans = [_with_unit(m, sentence, asked) for m in _NUMBER.finditer(sentence)]
-        return sorted(spans, key=lambda span: " " not in span.strip())  # "64 turbines" before "30"
+        # "64 turbines" (the question's word) before "30 kilometres" (a unit) before a bare "30"
+        read = [_with_unit(m, sentence, asked) for m in _NUMBER.finditer(sentence)]
+        return [span for span, _ in sorted(read, key=lambda spanned: spanned[1])]
     if kind == "date":
         return sorted((m.group(0) for m in _DATE.finditer(sentence)), key=_date_rank)
     names = (
@@ -137,12 +139,29 @@ def _candidates(kind: str, sentence: str, asked: set[str], common: frozenset[str
     return [name for name in names if name]
 
 
-def _with_unit(match: re.Match[str], sentence: str, asked: set[str]) -> str:
-    """ "64" becomes "64 turbines" when the next word is the question's ("How many turbines ...")."""
-    following = re.match(r"\s+([a-z][\w-]*)", sentence[match.end() :])
-    if following and _stem(following.group(1)) in {_stem(w) for w in asked}:
-        return match.group(0) + following.group(0)
-    return match.group(0)
+# Units a number is read with: "How long is it?" is answered "9 millimetres", not "9".
+_UNITS = frozenset(
+    """second seconds minute minutes hour hours day days week weeks month months year years decade decades
+    century centuries millimetre millimetres millimeter millimeters centimetre centimetres centimeter
+    centimeters metre metres meter meters kilometre kilometres kilometer kilometers km mm cm mile miles
+    foot feet inch inches yard yards gram grams kilogram kilograms kg kilo kilos tonne tonnes ton tons
+    pound pounds ounce ounces litre litres liter liters gallon gallons hectare hectares acre acres
+    degree degrees percent megawatt megawatts gigawatt gigawatts mw gw""".split()  # noqa: SIM905
+)
+
+
+def _with_unit(match: re.Match[str], sentence: str, asked: set[str]) -> tuple[str, int]:
+    """ "64" becomes "64 turbines" when the next word is the question's ("How many turbines ..."), rank 0,
+    and "9" "9 millimetres" when the next word is a unit, rank 1; a bare number ranks 2 (or 1 when it
+    holds a space already: "two thousand")."""
+    number = match.group(0)
+    following = re.match(r"\s+([a-zA-Z][\w-]*)", sentence[match.end() :])
+    word = following.group(1).lower() if following else ""
+    if following and _stem(word) in {_stem(w) for w in asked}:
+        return number + following.group(0), 0
+    if following and word in _UNITS:
+        return number + following.group(0), 1
+    return number, 1 if " " in number.strip() else 2
 
 
 def _date_rank(span: str) -> float:

@@ -44,6 +44,19 @@ def test_answer_type_reads_the_wording(question: str, kind: str | None) -> None:
         ("money", "The line runs 7.4 kilometres with eleven stops.", "How much will it cost?", None),
         ("number", "The farm, 30 km out, will have 64 turbines.", "How many turbines?", "64 turbines"),
         ("number", "In 2024, 14,500 runners started.", "How many runners started in 2024?", "14,500 runners"),
+        (
+            "number",
+            "The beetle is about nine millimetres long.",
+            "How long is the beetle?",
+            "nine millimetres",
+        ),
+        (
+            "number",
+            "It runs 7.4 kilometres with eleven stops.",
+            "How many stops will it have?",
+            "eleven stops",
+        ),
+        ("number", "He won in two hours, 11 minutes.", "How long did the race take him?", "two hours"),
         ("date", "Opened on Monday, it closes on 3 March 2025.", "When does it close?", "3 March 2025"),
         ("date", "The 2019 plan was approved in May 2024.", "When was the 2019 plan approved?", "May 2024"),
         (
