@@ -49,8 +49,9 @@ _DATE = re.compile(
     rf"|\b(?:{_WEEKDAYS})\b",
     re.IGNORECASE,
 )
-# A run of capitalised words, with the small words that join names ("Bank of England", "van Gogh").
-_NAME = re.compile(r"[A-Z][\w'’.&-]*(?:\s+(?:(?:of|de|la|van|von|der|du|al|bin|and)\s+)?[A-Z][\w'’.&-]*)*")
+# A run of capitalised words, with the small words that join names ("Bank of England", "van Gogh",
+# "Procter & Gamble").
+_NAME = re.compile(r"[A-Z][\w'’.&-]*(?:\s+(?:(?:of|de|la|van|von|der|du|al|bin|and|&)\s+)?[A-Z][\w'’.&-]*)*")
 # Capitalised words that start sentences or name times, not people, places or organisations.
 _NOT_NAMES = frozenset(
     f"{_MONTHS}|{_WEEKDAYS}".split("|")

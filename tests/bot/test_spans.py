@@ -72,6 +72,7 @@ def test_answer_type_reads_the_wording(question: str, kind: str | None) -> None:
             "Aiko Fernsby",
         ),
         ("name", "Kestrel CEO Ilse Marrow signed the deal.", "Which company signed the deal?", "Kestrel"),
+        ("name", "The deal went to Crumb & Co on Friday.", "Which company got the deal?", "Crumb & Co"),
         ("name", "The Exampleton Marathon ended at noon.", "Who won the Exampleton Marathon?", None),
     ],
 )
