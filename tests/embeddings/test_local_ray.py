@@ -95,3 +95,57 @@ def test_a_first_start_that_works_is_tried_once(temp_root: Path) -> None:
     ray = _FailingRay(temp_root, fails=0)
     start_local_cluster(ray, num_cpus=4)
     assert len(ray.inits) == 1 and ray.shutdowns == 0 and not list(temp_root.iterdir())
+
+
+@pytest.mark.distributed
+def test_a_real_ray_start_that_times_out_is_cleaned_up_and_the_next_one_works(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With real Ray (about 40 s): the first start's raylet never registers, as in the CI run that failed;
+    Ray gives up after its 30 seconds, its processes are stopped, and the second start serves tasks."""
+    import logging
+
+    import ray
+    import ray._private.services as services
+
+    registered = services.get_node
+    stopped: list[int] = []
+
+    def never_the_first_time(*args: Any, **kwargs: Any) -> Any:
+        if not stopped:
+            raise RuntimeError("the node has not registered")  # what Ray's own wait loop catches
+        return registered(*args, **kwargs)
+
+    stop = embeddings.local_ray._stop
+
+    def counting_stop(pids: set[int]) -> None:
+        stopped.append(len(pids))
+        stop(pids)
+
+    monkeypatch.setattr(services, "get_node", never_the_first_time)
+    monkeypatch.setattr(embeddings.local_ray, "_stop", counting_stop)
+    before = embeddings.local_ray._child_pids()
+    with caplog.at_level(logging.WARNING, logger="embeddings.local_ray"):
+        start_local_cluster(
+            ray,
+            num_cpus=1,
+            object_store_memory=80 * 1024 * 1024,
+            include_dashboard=False,
+            logging_level=logging.ERROR,
+            log_to_driver=False,
+        )
+    try:
+        assert stopped and stopped[0] >= 3  # the GCS, the raylet and the monitors of the failed start
+        assert "did not start" in caplog.text and "starting it again" in caplog.text
+
+        @ray.remote
+        def double(x: int) -> int:
+            return 2 * x
+
+        assert ray.get(double.remote(21)) == 42
+    finally:
+        ray.shutdown()
+    deadline = time.monotonic() + 10
+    while embeddings.local_ray._child_pids() - before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert embeddings.local_ray._child_pids() - before == set()
