@@ -83,10 +83,10 @@ COMPLEMENT_RATIO = 0.45
 # A sentence the previous answer of a conversation quoted loses this much when a follow-up is answered
 # (bot/followup.py): the person has just read it, and the follow-up asks for something new. Not excluded:
 # "By how many votes?" after "When did the council approve the tram?" is answered by the same sentence.
-# Chosen on the 40 dev follow-ups of benchmarks/followups.jsonl, where 0.45 to 0.6 tie at 0.900 (0.3:
-# 0.875, 0, as before: 0.825, excluding them: 0.575); the held-out 45 read 0.844 at 0.5
-# (benchmarks/results/followups.md has the sweep). More than TYPE_WEIGHT, because the follow-up carries
-# the previous topic's words, which the sentence already quoted holds.
+# Chosen on the 40 dev follow-ups of benchmarks/followups.jsonl, where 0.45 to 0.75 tie at 0.900 (0.3 and
+# 0.4: 0.875; 0, as before: 0.825; 1: 0.700; excluding them: 0.575), in the middle of that plateau; the
+# held-out 45 read 0.844 at 0.5 (benchmarks/results/followups.md has the sweep). More than TYPE_WEIGHT,
+# because the follow-up carries the previous topic's words, which the sentence already quoted holds.
 SAID_PENALTY = 0.5
 NEAR_DUPLICATE = 0.6
 CLOSEST_SOURCES = 3
