@@ -10,15 +10,13 @@ words and the folder of its logs.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import signal
-import time
 from pathlib import Path
 from typing import Any
 
 from embeddings.errors import IndexError_
+from embeddings.processes import child_pids, pids_naming, stop
 
 logger = logging.getLogger(__name__)
 
@@ -33,14 +31,16 @@ class RayStartFailed(IndexError_):
 def start_local_cluster(ray: Any, **init_args: Any) -> None:
     """`ray.init(**init_args)` for a new local cluster, tried again after a failed start."""
     for attempt in range(1, START_ATTEMPTS + 1):
-        children, sessions = _child_pids(), _session_dirs()
+        children, sessions = child_pids(), _session_dirs()
         try:
             ray.init(**init_args)
             return
         except Exception as exc:  # Ray raises a bare Exception when its node times out at start-up
             session = max(_session_dirs() - sessions, default=None)  # the one this attempt made
             _forget_failed_start(ray)
-            _stop(_child_pids() - children | _processes_naming(session))
+            # The raylet's own children (its agents) are not ours: they are found by the session folder.
+            left = pids_naming(str(session)) if session is not None else set()
+            stop(child_pids() - children | left, STOP_GRACE_S)
             if attempt == START_ATTEMPTS:
                 raise RayStartFailed(
                     f"Ray's local cluster did not start in {START_ATTEMPTS} attempts ({exc})"
@@ -89,62 +89,3 @@ def _raylet_last_words(session: Path | None) -> str:
 def _is_error(line: str) -> bool:
     """Ray's log lines carry their level after the timestamp: E for error, C for fatal."""
     return " E " in line or " C " in line
-
-
-def _child_pids() -> set[int]:
-    """This process's live children (zombies left out)."""
-    me = os.getpid()
-    found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            state, parent = stat.read_text().rsplit(") ", 1)[1].split()[:2]
-        except (OSError, IndexError, ValueError):  # a process that ended meanwhile
-            continue
-        if int(parent) == me and state != "Z":
-            found.add(int(stat.parent.name))
-    return found
-
-
-def _processes_naming(session: Path | None) -> set[int]:
-    """Processes whose command line names `session`: the raylet's own children are not ours."""
-    if session is None:
-        return set()
-    fragment = str(session).encode()
-    found = set()
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            if fragment in cmdline.read_bytes():
-                found.add(int(cmdline.parent.name))
-        except (OSError, ValueError):
-            continue
-    found.discard(os.getpid())
-    return found
-
-
-def _stop(pids: set[int]) -> None:
-    """SIGTERM, then SIGKILL what is still there after a grace; children are reaped."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        for pid in pids:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, sig)
-        deadline = time.monotonic() + STOP_GRACE_S
-        while time.monotonic() < deadline:
-            _reap(pids)
-            pids = {pid for pid in pids if _alive(pid)}
-            if not pids:
-                return
-            time.sleep(0.1)
-
-
-def _reap(pids: set[int]) -> None:
-    for pid in pids:
-        with contextlib.suppress(ChildProcessError):  # not our child, or reaped already
-            os.waitpid(pid, os.WNOHANG)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from embeddings.encoder import HashingEncoder, SentenceTransformerEncoder
+from embeddings.processes import child_pids
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
@@ -55,20 +56,7 @@ def vector_store(
     monkeypatch.setenv("NEWSBOT_VECTOR_STORE", f"milvus://{folder}")
     yield "milvus-lite"
     assert open_lite_folders() == {}, "a Milvus client was left open"
-    assert _child_processes() == [], "a process was left running"
-
-
-def _child_processes() -> list[int]:
-    """This process's live children (zombies of finished children excluded)."""
-    children: list[int] = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            state, ppid = stat.read_text().rsplit(") ", 1)[1].split()[:2]
-        except (OSError, IndexError, ValueError):  # a process that ended meanwhile
-            continue
-        if int(ppid) == os.getpid() and state != "Z":
-            children.append(int(stat.parent.name))
-    return children
+    assert sorted(child_pids()) == [], "a process was left running"
 
 
 @pytest.fixture(scope="session")

@@ -21,25 +21,13 @@ from embeddings.build import build_index_from_articles
 from embeddings.distributed import RayUnavailable, WorkerPoolEncoder, worker_encoder_factory
 from embeddings.encoder import HashingEncoder, SentenceTransformerEncoder
 from embeddings.manifest import IDS_NAME, VECTORS_NAME, generation_dir, read_manifest
+from embeddings.processes import pids_naming
 from tests.embeddings.articles import fictional_articles, long_article
 
 
 def _vectors(index_dir: Path) -> tuple[np.ndarray, np.ndarray]:
     folder = generation_dir(index_dir, read_manifest(index_dir))
     return np.load(folder / VECTORS_NAME), np.load(folder / IDS_NAME)
-
-
-def _processes_naming(fragment: str) -> list[str]:
-    """Command lines of running processes that contain `fragment`."""
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if fragment in command:
-            found.append(command)
-    return found
 
 
 @pytest.mark.distributed
@@ -64,7 +52,7 @@ def test_two_ray_workers_build_the_same_index_as_one_process(
     assert cosines.min() >= 0.999, cosines.min()
     # The private cluster is gone, its workers with it.
     assert not ray.is_initialized()
-    assert run.session_dir and not _processes_naming(os.path.basename(run.session_dir))
+    assert run.session_dir and not pids_naming(os.path.basename(run.session_dir))
 
 
 def test_a_small_build_is_embedded_in_this_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,6 +18,7 @@ import pytest
 
 import embeddings.local_ray
 from embeddings.local_ray import RayStartFailed, start_local_cluster
+from embeddings.processes import child_pids, is_running
 
 RAYLET_ERROR = "[2026-12-04 19:50:04,978 E 24805 24805] (raylet) main.cc:1: Failed to register with the GCS"
 
@@ -55,13 +56,6 @@ class _FailingRay:
         self.shutdowns += 1
 
 
-def _running(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 @pytest.fixture
 def temp_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     import ray._common.utils
@@ -75,7 +69,7 @@ def test_a_failed_start_is_cleaned_up_and_tried_again(temp_root: Path) -> None:
     start_local_cluster(ray, num_cpus=2, include_dashboard=False)
     assert [args["num_cpus"] for args in ray.inits] == [2, 2, 2]
     assert ray.shutdowns == 2 and len(ray.left) == 4
-    assert not [pid for pid in ray.left if _running(pid)], "a failed start's process was left running"
+    assert not [pid for pid in ray.left if is_running(pid)], "a failed start's process was left running"
 
 
 def test_a_start_that_keeps_failing_says_what_the_raylet_said(temp_root: Path) -> None:
@@ -87,7 +81,7 @@ def test_a_start_that_keeps_failing_says_what_the_raylet_said(temp_root: Path) -
     assert message.startswith("Ray's local cluster did not start in 3 attempts (The current node timed out")
     assert "Failed to register with the GCS" in message and "I (raylet) starting" not in message
     assert message.endswith(f"logs in {temp_root / f'session_2026-12-04_19-50-03_{os.getpid()}' / 'logs'}")
-    assert not [pid for pid in ray.left if _running(pid)]
+    assert not [pid for pid in ray.left if is_running(pid)]
     assert time.monotonic() - began < 3 * embeddings.local_ray.STOP_GRACE_S  # SIGTERM sufficed
 
 
@@ -116,15 +110,15 @@ def test_a_real_ray_start_that_times_out_is_cleaned_up_and_the_next_one_works(
             raise RuntimeError("the node has not registered")  # what Ray's own wait loop catches
         return registered(*args, **kwargs)
 
-    stop = embeddings.local_ray._stop
+    stop = embeddings.local_ray.stop
 
-    def counting_stop(pids: set[int]) -> None:
+    def counting_stop(pids: set[int], grace_s: float) -> None:
         stopped.append(len(pids))
-        stop(pids)
+        stop(pids, grace_s)
 
     monkeypatch.setattr(services, "get_node", never_the_first_time)
-    monkeypatch.setattr(embeddings.local_ray, "_stop", counting_stop)
-    before = embeddings.local_ray._child_pids()
+    monkeypatch.setattr(embeddings.local_ray, "stop", counting_stop)
+    before = child_pids()
     with caplog.at_level(logging.WARNING, logger="embeddings.local_ray"):
         start_local_cluster(
             ray,
@@ -146,6 +140,6 @@ def test_a_real_ray_start_that_times_out_is_cleaned_up_and_the_next_one_works(
     finally:
         ray.shutdown()
     deadline = time.monotonic() + 10
-    while embeddings.local_ray._child_pids() - before and time.monotonic() < deadline:
+    while child_pids() - before and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert embeddings.local_ray._child_pids() - before == set()
+    assert child_pids() - before == set()
