@@ -78,22 +78,27 @@ def test_questions_naming_no_kind_keep_their_short_answer() -> None:
     assert name_the_kind(composed, question, by_letter) == composed
 
 
+def _indexed(tmp_path: Path, encoder: Encoder, text: str, title: str) -> Searcher:
+    """A searcher over one fictional article holding `text`, built with `encoder`."""
+    article = Article(
+        id="a1",
+        source="fixtures/a1.txt",
+        text=text,
+        title=title,
+        publisher="The Gazette of Exampleton",
+        published=datetime(2031, 5, 1),
+        url="https://gazette.exampleton.invalid/a1",
+    )
+    build_index_from_articles([article], tmp_path, encoder)
+    return Searcher.open(tmp_path, encoder)
+
+
 def test_the_real_model_tells_a_country_from_a_person(tmp_path: Path, real_encoder: Encoder) -> None:
     text = (
         "Odile Brackenridge, a former ferry captain, was named Portugal’s new harbour minister on Monday. "
         "She promised cheaper crossings to the islands."
     )
-    article = Article(
-        id="minister",
-        source="fixtures/minister.txt",
-        text=text,
-        title="A ferry captain becomes harbour minister",
-        publisher="The Gazette of Exampleton",
-        published=datetime(2031, 5, 1),
-        url="https://gazette.exampleton.invalid/minister",
-    )
-    build_index_from_articles([article], tmp_path, real_encoder)
-    with Searcher.open(tmp_path, real_encoder) as searcher:
+    with _indexed(tmp_path, real_encoder, text, "A ferry captain becomes harbour minister") as searcher:
         country = answer("Which country named a ferry captain as harbour minister?", searcher, threshold=0.0)
         person = answer("Who was named harbour minister?", searcher, threshold=0.0)
     assert country.short == "Portugal"
@@ -105,17 +110,7 @@ def test_the_real_model_answers_who_with_the_person(tmp_path: Path, real_encoder
         "Vandermark Ferries named Odile Brackenridge, a former ferry captain, as its new chief on Monday. "
         "She promised cheaper crossings to the islands."
     )
-    article = Article(
-        id="ferries",
-        source="fixtures/ferries.txt",
-        text=text,
-        title="A ferry captain takes the helm",
-        publisher="The Gazette of Exampleton",
-        published=datetime(2031, 5, 1),
-        url="https://gazette.exampleton.invalid/ferries",
-    )
-    build_index_from_articles([article], tmp_path, real_encoder)
-    with Searcher.open(tmp_path, real_encoder) as searcher:
+    with _indexed(tmp_path, real_encoder, text, "A ferry captain takes the helm") as searcher:
         person = answer("Who was named the new chief of the ferry company?", searcher, threshold=0.0)
     # The capitals alone would give the first name, the company's.
     assert spans_of("name", text.split(". ")[0], "Who was named the new chief?")[0] == "Vandermark Ferries"
