@@ -42,7 +42,6 @@ from embeddings.search import Searcher
 
 DATA = Path(__file__).resolve().parent / "followups.jsonl"
 TARGET = 0.85
-CONDITIONS = ("context", "context_no_prefer", "alone", "alone_no_abstain")
 
 
 @dataclass(frozen=True)
@@ -103,8 +102,20 @@ def is_right(answer: Answer, expect: Sequence[str]) -> bool:
 AskResolved = Callable[[Resolved, bool, bool], Answer]
 
 
-def evaluate(pairs: Sequence[Pair], ask: AskResolved) -> list[Outcome]:
-    """Each pair in a fresh conversation: the first question, then the second three ways."""
+# condition -> (the second question as resolved in context, prefer previous articles, never abstain)
+_HOW = {
+    "context": (True, True, False),
+    "context_no_prefer": (True, False, False),
+    "alone": (False, False, False),
+    "alone_no_abstain": (False, False, True),
+}
+CONDITIONS = tuple(_HOW)
+
+
+def evaluate(
+    pairs: Sequence[Pair], ask: AskResolved, conditions: Sequence[str] = CONDITIONS
+) -> list[Outcome]:
+    """Each pair in a fresh conversation: the first question, then the second in each of `conditions`."""
     outcomes = []
     for pair in pairs:
         conversations = Conversations(clock=lambda: 0.0)
@@ -112,12 +123,10 @@ def evaluate(pairs: Sequence[Pair], ask: AskResolved) -> list[Outcome]:
         conversations.remember("bench", first, ask(first, True, False))
         resolved = conversations.resolve("bench", pair.second)
         alone = Resolved(asked=pair.second, question=pair.second)
-        answers = {
-            "context": ask(resolved, True, False),
-            "context_no_prefer": ask(resolved, False, False),
-            "alone": ask(alone, False, False),
-            "alone_no_abstain": ask(alone, False, True),
-        }
+        answers = {}
+        for condition in conditions:
+            in_context, prefer, never_abstain = _HOW[condition]
+            answers[condition] = ask(resolved if in_context else alone, prefer, never_abstain)
         outcomes.append(
             Outcome(
                 pair=pair,
@@ -195,26 +204,13 @@ def said_sweep(pairs: Sequence[Pair], ask: AskResolved, penalties: Sequence[floa
     try:
         for penalty in penalties:
             bot.answer.SAID_PENALTY = penalty  # read at each call of bot.answer.assess
-            right = {o.pair.id: o.right["context"] for o in evaluate(followups, _context_only(ask))}
+            right = {o.pair.id: o.right["context"] for o in evaluate(followups, ask, ("context",))}
             shares = [sum(right[p.id] for p in followups if p.set == name) / sizes[name] for name in sets]
             mark = " (shipped)" if penalty == shipped else ""
             lines.append(f"| {penalty:g}{mark} | " + " | ".join(f"{share:.3f}" for share in shares) + " |")
     finally:
         bot.answer.SAID_PENALTY = shipped
     return "\n".join(lines)
-
-
-def _context_only(ask: AskResolved) -> AskResolved:
-    """`ask` for the context condition; the others get the same answer (the sweep reads context only)."""
-    cache: dict[tuple[str, str], Answer] = {}
-
-    def context(resolved: Resolved, prefer: bool, never_abstain: bool) -> Answer:
-        key = (resolved.asked, resolved.question)
-        if key not in cache:
-            cache[key] = ask(resolved, True, False)
-        return cache[key]
-
-    return context
 
 
 def searcher_asker(searcher: Searcher, k: int) -> AskResolved:
