@@ -198,6 +198,26 @@ def machine() -> str:
     return f"{system}, {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}"
 
 
+def run_record(
+    command: str, code: str, load_before: tuple[float, float, float], started: float
+) -> dict[str, str]:
+    """What a results file says of its run: the command, when, the code's revision, the machine, the load
+    average before and now, and the seconds since `started` (a `time.perf_counter()` reading)."""
+    import os
+    import time
+    from datetime import UTC, datetime
+
+    return {
+        "command": command,
+        "date": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        "revision": code,
+        "machine": machine(),
+        "load_before": "/".join(f"{v:.2f}" for v in load_before),
+        "load_after": "/".join(f"{v:.2f}" for v in os.getloadavg()),
+        "seconds": f"{time.perf_counter() - started:.0f}",
+    }
+
+
 def revision() -> str:
     """The checkout's commit, "+ local changes" when files differ from it (empty outside git)."""
     import subprocess

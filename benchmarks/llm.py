@@ -29,13 +29,12 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from benchmarks.answers import machine, revision
+from benchmarks.answer_eval import revision, run_record
 from benchmarks.news import RTQA_DIR, load_rtqa
 from benchmarks.reader import _p, _rate, rtqa_judge
 from benchmarks.retrieval import EvalSet, Question, build_and_open, eval_dir_option
@@ -262,13 +261,7 @@ def main(
     if k != 8:
         args.append(f"--k {k}")
     run = {
-        "command": " ".join(args),
-        "date": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        "revision": code,
-        "machine": machine(),
-        "load_before": "/".join(f"{v:.2f}" for v in load_before),
-        "load_after": "/".join(f"{v:.2f}" for v in os.getloadavg()),
-        "seconds": f"{time.perf_counter() - started:.0f}",
+        **run_record(" ".join(args), code, load_before, started),
         "server": server,
     }
     text = render(tally, run)

@@ -23,13 +23,12 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from benchmarks.answer_eval import machine, normalise, revision
+from benchmarks.answer_eval import normalise, revision, run_record
 from benchmarks.answers import load_squad as load_squad_answers
 from benchmarks.news import RTQA_DIR, NewsQuestion, load_rtqa, words
 from benchmarks.retrieval import (
@@ -322,13 +321,7 @@ def main(
     if index_dir is not None:
         args.append(f"--index-dir {index_dir}")
     run = {
-        "command": " ".join(args),
-        "date": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        "revision": code,
-        "machine": machine(),
-        "load_before": "/".join(f"{v:.2f}" for v in load_before),
-        "load_after": "/".join(f"{v:.2f}" for v in os.getloadavg()),
-        "seconds": f"{time.perf_counter() - started:.0f}",
+        **run_record(" ".join(args), code, load_before, started),
         "llama": llama,
         "threads": str(reader.threads),
     }
