@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from corpus.models import Article, Chunk
 from embeddings.keyword_text import keyword_text
@@ -309,16 +310,7 @@ class Store:
 
     def published_days(self, chunk_pks: Iterable[int]) -> dict[int, date | None]:
         """chunk row id -> its article's publication day (None when undated)."""
-        pks = list(chunk_pks)
-        if not pks:
-            return {}
-        marks = ",".join("?" * len(pks))
-        with self._lock:
-            rows = self.conn.execute(
-                "SELECT c.pk, a.published_day FROM chunks c JOIN articles a ON a.pk = c.article_pk "
-                f"WHERE c.pk IN ({marks})",
-                pks,
-            ).fetchall()
+        rows = self._chunk_rows("c.pk, a.published_day", chunk_pks)
         return {int(pk): (date.fromisoformat(day) if day else None) for pk, day in rows}
 
     def chunk_pks_between(
@@ -335,17 +327,9 @@ class Store:
 
     def chunks(self, pks: Iterable[int]) -> dict[int, tuple[Chunk, ArticleMeta]]:
         """The chunks with these row ids and their articles' metadata (missing ids are left out)."""
-        pks = list(pks)
-        if not pks:
-            return {}
-        marks = ",".join("?" * len(pks))
-        with self._lock:
-            rows = self.conn.execute(
-                "SELECT c.pk, c.id, a.id, c.ordinal, c.start_char, c.end_char, c.text, "
-                f"{_ARTICLE_COLUMNS} FROM chunks c JOIN articles a ON a.pk = c.article_pk "
-                f"WHERE c.pk IN ({marks})",
-                pks,
-            ).fetchall()
+        rows = self._chunk_rows(
+            f"c.pk, c.id, a.id, c.ordinal, c.start_char, c.end_char, c.text, {_ARTICLE_COLUMNS}", pks
+        )
         result: dict[int, tuple[Chunk, ArticleMeta]] = {}
         for row in rows:
             chunk = Chunk(id=row[1], article_id=row[2], ordinal=row[3], start=row[4], end=row[5], text=row[6])
@@ -363,6 +347,20 @@ class Store:
                 f"SELECT pk, article_pk FROM chunks WHERE pk IN ({marks})", pks
             ).fetchall()
         return {int(r[0]): int(r[1]) for r in rows}
+
+    def _chunk_rows(self, columns: str, chunk_pks: Iterable[int]) -> list[tuple[Any, ...]]:
+        """`columns` (of chunks `c` joined to their articles `a`) for the chunks with these row ids."""
+        pks = list(chunk_pks)
+        if not pks:
+            return []
+        marks = ",".join("?" * len(pks))
+        with self._lock:
+            rows: list[tuple[Any, ...]] = self.conn.execute(
+                f"SELECT {columns} FROM chunks c JOIN articles a ON a.pk = c.article_pk "
+                f"WHERE c.pk IN ({marks})",
+                pks,
+            ).fetchall()
+        return rows
 
     def article_chunks(self, article_id: str) -> list[Chunk]:
         with self._lock:
