@@ -2,7 +2,7 @@
 # Set up, then lint, type-check and run the whole test suite (the real embedding model included).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh dev
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
