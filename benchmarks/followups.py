@@ -4,10 +4,16 @@ rewritten?
 
 The pairs are `benchmarks/followups.jsonl`, written by hand from facts in `corpus/demo/` (fictional): each
 line has `first`, `second`, `expect` (words a right answer must hold), `article` (the demo file the fact
-is in; for reading, not scored), `kind` (`followup`, or `standalone` for a second question that needs no
-context) and `set` (`dev`, the 50 pairs an earlier draft's rules were written against, or `heldout`, 53 pairs
-written from the corpus before any run of the present rules; they were seen after the first run, and
-the rules were revised twice since: benchmarks/results/followups.md gives each figure).
+is in; for reading, not scored), `kind` (`followup`; `standalone` for a second question that needs no
+context; `command` for a command in `second` between a question and its follow-up `third`) and `set`
+(`dev`, the 50 pairs an earlier draft's rules were written against, or `heldout`, 53 pairs written from
+the corpus before any run of the present rules; they were seen after the first run, and the rules were
+revised twice since: benchmarks/results/followups.md gives each figure). Issue 23 added 40 standalone
+questions each asked right after an unrelated one (n01-n40, odd dev, even held-out) and four commands
+(c01-c04), split before any run of the rule they test.
+
+A command is handled as the edges handle it (`bot.followup.is_command`): not asked, not remembered; its
+"rewritten" figure is the share of commands taken as a question.
 
 The rule for "right": the answer did not abstain, and every `expect` string occurs, ignoring case, in
 the answer's text (its quoted sentences and its short answer, joined by spaces).

@@ -241,9 +241,12 @@ def _asked_of(subject: str, previous: Turn) -> str:
     at = [i for i, w in enumerate(words) if w.lower() in topic]
     if at and at[0] > 0:
         spans = list(_WORD.finditer(asked))
-        begin, end = spans[at[0]].start(), spans[at[-1]].end()
-        if words[at[0] - 1].lower() in {"the", "a", "an"}:
-            begin = spans[at[0] - 1].start()
+        first = at[0]
+        while first > 1 and words[first - 1][:1].isupper():  # "Old" of "the Old Stone Bridge"
+            first -= 1
+        begin, end = spans[first].start(), spans[at[-1]].end()
+        if words[first - 1].lower() in {"the", "a", "an"}:
+            begin = spans[first - 1].start()
         return f"{asked[:begin]}{subject}{asked[end:]}?"
     pronoun = next((m for m in _WORD.finditer(asked) if m.group(0).lower() in {"it", "they", "them"}), None)
     if pronoun is not None:  # "When will it open?": "it" was the old subject

@@ -80,6 +80,9 @@ def test_what_about_asks_the_last_question_of_the_new_subject() -> None:
     resolved = resolve("What about the tunnel?", DAM)
     assert resolved.question == "How much did the tunnel cost? (Vellmar Dam)"
     assert resolved.topic == "tunnel"  # the conversation has moved on to it
+    # the whole name goes, though "Old" is no topic word of its own
+    bridge = Turn(question="Why will the Old Stone Bridge close?", topic="Stone Bridge")
+    assert resolve("What about buses?", bridge).question == "Why will buses close? (Stone Bridge)"
     # a topic that is not one stretch of the question: its question word and the subject
     odd = Turn(question="Who won?", topic="Exampleton cheese festival")
     assert resolve("what about the bakery?", odd).question == "Who the bakery? (Exampleton cheese festival)"
