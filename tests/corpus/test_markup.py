@@ -88,19 +88,21 @@ def test_jsonl_fields_come_out_as_text_and_the_id_from_that_text(tmp_path: Path)
     ]
 
 
-def test_text_dump_and_page_titles_come_out_as_text(tmp_path: Path):
+def test_page_and_dump_titles_lose_leftover_entities_and_keep_the_tags_they_showed(tmp_path: Path):
+    """A page's fields were parsed as HTML already and a dump is what the browser showed: a tag left in
+    them is what the page showed (an article about the <br> tag), an entity left is a double escape."""
     dump = tmp_path / "dump.txt"
     dump.write_text(
-        "Bakery &amp; <b>Crumb</b> wins the bread prize\n\n"
-        + "The small bakery on Quay Street won the national bread prize on Saturday, the judges said. " * 3
-        + "\n\nIts owner said the sourdough had taken ten years to get right, and thanked her staff.\n",
+        "Thirty years of <br> tags &amp; what they broke\n\n"
+        + "The line-break tag first appeared in an early draft of the web's markup, a designer said. " * 3
+        + "\n\nShe said most pages still used it to lay out addresses and poems, and thanked her staff.\n",
         encoding="utf-8",
     )
     page = tmp_path / "page.html"
     page.write_text(
-        "<html><head><title>Ferry &lt;b&gt;returns&lt;/b&gt; to the bay</title>"
-        '<meta property="og:title" content="Ferry &lt;b&gt;returns&lt;/b&gt; to the bay"></head><body>'
-        "<article><h1>Ferry returns to the bay</h1>"
+        "<html><head><title>Ferry &amp;amp; <b>tug</b> return to the bay</title>"
+        '<meta property="og:title" content="Ferry &amp;amp; tug return to the bay"></head><body>'
+        "<article><h1>Ferry &amp; tug return to the bay</h1>"
         "<p>The old ferry Saltwing returned to the bay on Monday after two years of repairs in the dry dock "
         "at Northpoint, the harbour office said in a statement.</p>"
         "<p>Its first crossing carried 212 passengers, among them the mayor and the crew that had sailed "
@@ -112,5 +114,6 @@ def test_text_dump_and_page_titles_come_out_as_text(tmp_path: Path):
     batch = read_paths([tmp_path])
     articles = {Path(a.source).name: a for a in batch.articles}
     assert not batch.skipped and not batch.duplicates
-    assert articles["dump.txt"].title == "Bakery & Crumb wins the bread prize"
-    assert articles["page.html"].title == "Ferry returns to the bay"
+    assert articles["dump.txt"].title == "Thirty years of <br> tags & what they broke"
+    assert articles["page.html"].title == "Ferry & tug return to the bay"
+    assert plain_line("30 Years of <br> Tags", tags=False) == "30 Years of <br> Tags"
