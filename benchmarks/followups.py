@@ -4,10 +4,16 @@ rewritten?
 
 The pairs are `benchmarks/followups.jsonl`, written by hand from facts in `corpus/demo/` (fictional): each
 line has `first`, `second`, `expect` (words a right answer must hold), `article` (the demo file the fact
-is in; for reading, not scored), `kind` (`followup`, or `standalone` for a second question that needs no
-context) and `set` (`dev`, the 50 pairs an earlier draft's rules were written against, or `heldout`, 53 pairs
-written from the corpus before any run of the present rules; they were seen after the first run, and
-the rules were revised twice since: benchmarks/results/followups.md gives each figure).
+is in; for reading, not scored), `kind` (`followup`; `standalone` for a second question that needs no
+context; `command` for a command in `second` between a question and its follow-up `third`) and `set`
+(`dev`, the 50 pairs an earlier draft's rules were written against, or `heldout`, 53 pairs written from
+the corpus before any run of the present rules; they were seen after the first run, and the rules were
+revised twice since: benchmarks/results/followups.md gives each figure). Issue 23 added 40 standalone
+questions each asked right after an unrelated one (n01-n40, odd dev, even held-out) and four commands
+(c01-c04), split before any run of the rule they test.
+
+A command is handled as the edges handle it (`bot.followup.is_command`): not asked, not remembered; its
+"rewritten" figure is the share of commands taken as a question.
 
 The rule for "right": the answer did not abstain, and every `expect` string occurs, ignoring case, in
 the answer's text (its quoted sentences and its short answer, joined by spaces).
@@ -36,12 +42,14 @@ from pathlib import Path
 import click
 
 from bot.answer import answer
-from bot.followup import Conversations, Resolved, answer_resolved
+from bot.followup import Conversations, Resolved, answer_resolved, is_command
 from bot.models import Answer
 from embeddings.search import Searcher
 
 DATA = Path(__file__).resolve().parent / "followups.jsonl"
 TARGET = 0.85
+STANDALONE_TARGET = 0.05  # standalone questions taken as follow-ups, at most
+KINDS = ("followup", "standalone", "command")
 
 
 @dataclass(frozen=True)
@@ -53,13 +61,14 @@ class Pair:
     second: str
     expect: tuple[str, ...]
     article: str = ""
+    third: str = ""  # a `command` pair's follow-up, asked after the command in `second`
 
 
 @dataclass(frozen=True)
 class Outcome:
     pair: Pair
     taken_as: str  # the second question as resolved
-    rewritten: bool
+    rewritten: bool  # taken as a follow-up; for a `command` pair, the command taken as a question
     right: dict[str, bool]  # condition -> right
     answers: dict[str, str]  # condition -> the answer's text, for reading failures
 
@@ -70,8 +79,10 @@ def load_pairs(path: Path = DATA) -> list[Pair]:
         if not line.strip():
             continue
         row = json.loads(line)
-        if row.get("kind") not in ("followup", "standalone") or not row.get("expect"):
-            raise ValueError(f"{path}:{number}: needs kind followup|standalone and a non-empty expect")
+        if row.get("kind") not in KINDS or not row.get("expect"):
+            raise ValueError(f"{path}:{number}: needs kind {'|'.join(KINDS)} and a non-empty expect")
+        if (row["kind"] == "command") != bool(row.get("third")):
+            raise ValueError(f"{path}:{number}: a command pair, and only one, has a third question")
         pairs.append(
             Pair(
                 id=row["id"],
@@ -81,6 +92,7 @@ def load_pairs(path: Path = DATA) -> list[Pair]:
                 second=row["second"],
                 expect=tuple(row["expect"]),
                 article=row.get("article", ""),
+                third=row.get("third", ""),
             )
         )
     return pairs
@@ -121,8 +133,16 @@ def evaluate(
         conversations = Conversations(clock=lambda: 0.0)
         first = conversations.resolve("bench", pair.first)
         conversations.remember("bench", first, ask(first, True, False))
-        resolved = conversations.resolve("bench", pair.second)
-        alone = Resolved(asked=pair.second, question=pair.second)
+        second = pair.second
+        command_taken = False
+        if pair.kind == "command":  # the edges' rule: a command is never a question, never context
+            command_taken = not is_command(pair.second)
+            if command_taken:
+                taken = conversations.resolve("bench", pair.second)
+                conversations.remember("bench", taken, ask(taken, True, False))
+            second = pair.third
+        resolved = conversations.resolve("bench", second)
+        alone = Resolved(asked=second, question=second)
         answers = {}
         for condition in conditions:
             in_context, prefer, never_abstain = _HOW[condition]
@@ -131,7 +151,7 @@ def evaluate(
             Outcome(
                 pair=pair,
                 taken_as=resolved.question,
-                rewritten=resolved.rewritten,
+                rewritten=command_taken if pair.kind == "command" else resolved.rewritten,
                 right={c: is_right(a, pair.expect) for c, a in answers.items()},
                 answers={
                     c: answer_words(a) if not a.abstained else "(abstained)" for c, a in answers.items()
@@ -168,8 +188,8 @@ def render(outcomes: Sequence[Outcome], verbose: bool = False) -> str:
     wrong = [
         o
         for o in outcomes
-        if (o.pair.kind == "followup" and not o.right["context"])
-        or (o.pair.kind == "standalone" and o.rewritten)
+        if (o.pair.kind in ("followup", "command") and not o.right["context"])
+        or (o.pair.kind in ("standalone", "command") and o.rewritten)
         or (o.pair.kind == "standalone" and not o.right["context"])
     ]
     if wrong:
@@ -258,5 +278,19 @@ def main(index_dir: Path | None, data: Path, k: int, verbose: bool, sweep: bool)
     if followups:
         right = sum(o.right["context"] for o in followups) / len(followups)
         click.echo(f"\nall follow-ups, right in context: {right:.3f} (target {TARGET:.2f})")
+    for name, group in (
+        ("all standalone", [o for o in outcomes if o.pair.kind == "standalone"]),
+        ("the 40 asked after an unrelated one (n01-n40)", [o for o in outcomes if o.pair.id[0] == "n"]),
+    ):
+        if group:
+            taken = sum(o.rewritten for o in group)
+            click.echo(
+                f"{name}: taken as follow-ups {taken} of {len(group)} = {taken / len(group):.3f} "
+                f"(target <= {STANDALONE_TARGET:.2f})"
+            )
+    commands = [o for o in outcomes if o.pair.kind == "command"]
+    if commands:
+        taken = sum(o.rewritten for o in commands)
+        click.echo(f"commands taken as a question or context: {taken} of {len(commands)}")
     if swept:
         click.echo(f"\nfollow-ups right in context by SAID_PENALTY (bot/answer.py):\n{swept}")

@@ -193,9 +193,9 @@ def chat(
     reader: str | None,
 ) -> None:
     """Ask questions one after another, with line editing and history. A question that leans on the last
-    one ("and when?", "who else?") is answered in its context for ten minutes; `/new` forgets it. Ctrl-D
-    or `exit` ends."""
-    from bot.followup import Conversations
+    one ("and when?", "who else?") is answered in its context for ten minutes; `/new` forgets it. Ctrl-D,
+    `/quit` or `exit` ends; `/help` says so. A line starting with "/word" is a command, never a question."""
+    from bot.followup import Conversations, is_command
 
     quiet_logs()
     with user_errors():
@@ -221,15 +221,37 @@ def chat(
                     break
                 if not line.strip():
                     continue
-                if line.strip().lower() == NEW_CONVERSATION:
-                    conversations.forget(CHAT_KEY)
-                    click.echo("(new conversation: the next question is read on its own)", err=True)
+                if is_command(line):  # never a question, never a follow-up's context
+                    reply = chat_command(line, conversations)
+                    if reply is None:
+                        break
+                    click.echo(reply, err=True)
                     continue
                 click.echo(_chat_turn(asker, conversations, line))
                 click.echo()
         finally:
             save_history()
             asker.close()
+
+
+CHAT_HELP = (
+    'Ask a question in plain words; a follow-up ("and when?", "who else?") is read in the context '
+    f"of the last question for ten minutes. {NEW_CONVERSATION} starts afresh, /quit (or Ctrl-D) leaves."
+)
+
+
+def chat_command(line: str, conversations: Conversations) -> str | None:
+    """What a chat command does: the line to show, or None to leave. It is not asked and not remembered:
+    the conversation's context stays the last question."""
+    word = line.split()[0].lower()
+    if word == NEW_CONVERSATION:
+        conversations.forget(CHAT_KEY)
+        return "(new conversation: the next question is read on its own)"
+    if word in {"/quit", "/exit", "/q"}:
+        return None
+    if word == "/help":
+        return CHAT_HELP
+    return f"(unknown command {word}: /help, {NEW_CONVERSATION} or /quit; anything else is a question)"
 
 
 def _chat_turn(asker: Answerer, conversations: Conversations, line: str) -> str:

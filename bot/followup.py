@@ -6,13 +6,20 @@ A follow-up keeps its own wording, so that its question word still says what kin
 and carries the previous turn's *topic* (its content words: "Harbour Line tram", "Exampleton mayoral
 election") in brackets: "And when will it open?" after "How much will the Harbour Line tram cost?" is
 taken as "When will it open? (Harbour Line tram)". A "he"/"she" is replaced by the name the previous
-answer gave, when it gave one, and "what about X?" asks the previous question's question word of X.
-Retrieval then prefers the articles the previous answer cited (`prefer_articles`).
+answer gave, when it gave one, and "what about X?" asks the previous question of X. Retrieval then
+prefers the articles the previous answer cited (`prefer_articles`).
+
+A question that names its own topic is read on its own: one with a name, or one whose words are not in
+the story the previous answer quoted from ("Who won the marathon?" after the tram), unless it opens with
+"and"/"what about" or points back ("it", "she", "else"). The topic a follow-up passes on is the one it
+carried (or the new subject of "what about X?"), so a conversation's context is always the last topic,
+never a growing list. Commands ("/help", any "/word") are never questions: `is_command` lets the edges
+keep them out of the conversation.
 
 Not handled: follow-ups on anything older than the previous turn, pronouns whose referent is not the
 previous topic or answer ("did the mayor attend it?" about an event two turns back), other languages,
-and a short standalone question with no names asked within ten minutes of another ("What was the
-turnout?" is always taken as a follow-up then); `/new` is the way out of that.
+and a short question with no names whose words happen to be in the previous story though it means
+another one (it is read as a follow-up then); `/new` is the way out of that.
 """
 
 from __future__ import annotations
@@ -38,6 +45,9 @@ FOLLOWUP_TTL = 600.0  # seconds: a turn older than ten minutes is forgotten
 MAX_CONVERSATIONS = 10_000  # keys remembered at once; the least recently used goes first
 # A question with no name and at most this many content words of its own cannot say what it is about.
 MAX_BARE_WORDS = 2
+# A question of common words leans on the previous turn when this share of its words is in that turn's
+# story (chosen on the dev pairs: benchmarks/results/followups.md).
+RELATED_SHARE = 0.5
 
 _WORD = re.compile(r"[\w'’&-]+", re.UNICODE)
 _WH = frozenset("who whom whose what which when where why how".split())  # noqa: SIM905
@@ -50,6 +60,16 @@ _ANAPHORA = frozenset(
     her hers else same""".split()  # noqa: SIM905
 )
 _PERSON = re.compile(r"\b(?:he|him|she|her|his|hers)\b", re.I)
+# Words that always point back, and those that do only in some places (`points_back`).
+_POINTERS = frozenset(
+    "it its itself they them their theirs themselves he him his she her hers else same".split()  # noqa: SIM905
+)
+_DEMONSTRATIVES = frozenset("that this these those".split())  # noqa: SIM905
+_BE = frozenset("is are was were be been being will".split())  # noqa: SIM905
+_TIME_WORDS = frozenset(
+    """year year's years week weekend month season summer spring autumn winter morning evening time
+    day""".split()  # noqa: SIM905
+)
 # Words that say nothing about a topic: function words, question words and the common verbs of questions.
 _LIGHT = (
     STOPWORDS
@@ -73,6 +93,7 @@ class Turn:
     short: str | None = None  # the name, number or date the answer gave
     at: float = 0.0  # when it was answered, on the store's clock
     quoted: tuple[str, ...] = ()  # the sentences the answer quoted
+    story: frozenset[str] = frozenset()  # word keys (`word_key`) of the passages of the articles it cited
 
 
 @dataclass(frozen=True)
@@ -105,22 +126,69 @@ def topic_of(question: str) -> str:
     return " ".join(seen.values())
 
 
-def is_followup(question: str) -> bool:
-    """Whether `question`, asked right after another, leans on it: it opens with a connective ("and",
-    "but", "what about"), points back ("it", "they", "there", "else"), or has no name and too few words
-    of its own to say what it is about ("When?", "What was the turnout?")."""
+_COMMAND = re.compile(r"/[A-Za-z]\w*(?:@\w+)?(?:\s.*)?", re.S)
+
+
+def is_command(text: str) -> bool:
+    """Whether `text` is a command ("/help", "/new", "/weather@newsbot …"): never a question, never a
+    follow-up's context."""
+    return bool(_COMMAND.fullmatch(text.strip()))
+
+
+def points_back(question: str) -> bool:
+    """Whether a word of `question` stands for something said before: a pronoun ("it", "they", "she"),
+    "else", "same", a "there" that is a place ("Who was there?", not "Were there any arrests?"), a "that" or
+    "this" that stands alone ("before that?", "Where was that measured?"), not one that joins a clause
+    ("the team that found…") or dates ("this year")."""
+    words = [w.lower() for w in _words(question)]
+    for i, word in enumerate(words):
+        before = words[i - 1] if i > 0 else ""
+        after = words[i + 1] if i + 1 < len(words) else ""
+        if word in _POINTERS:
+            return True
+        existential = after in _BE or (before in _BE and after != "")  # "there was", "were there any"
+        if word == "there" and not existential:
+            return True
+        stands_alone = not after or not before or before in _LIGHT
+        if word in _DEMONSTRATIVES and after not in _TIME_WORDS and stands_alone:
+            return True
+    return False
+
+
+def word_key(word: str) -> str:
+    """What two forms of a word share ("repairs", "repair"; "compensated", "compensation"): lower case,
+    no possessive, no plural "s", the first five letters."""
+    key = word.lower().replace("’", "'").removesuffix("'s").strip("'")
+    if len(key) > 3 and key.endswith("s") and not key.endswith("ss"):
+        key = key[:-1]
+    return key[:5]
+
+
+def is_followup(question: str, previous: Turn | None = None) -> bool:
+    """Whether `question`, asked right after `previous`, leans on it.
+
+    It does when it opens with a connective ("and", "but", "what about"), points back ("it", "they",
+    "there", "else") with at most three words of its own, or has no word of its own ("Who won?",
+    "Where?"). It does not when it is a command or names something (a capitalised word past the first).
+    Otherwise, a question of common words ("What was the turnout?", "Who won the marathon?") leans on the
+    previous turn when at least half of its words are in the story that turn's answer quoted from
+    ("turnout" is in the election article, "marathon" is not in the tram's); without a story to compare,
+    when it has at most two words of its own."""
     text = question.strip()
     words = _words(text)
-    if not words:
+    if not words or is_command(text):
         return False
     if _OPENER.match(text) or _ABOUT.match(text):
         return True
-    names = [w for i, w in enumerate(words) if _is_name(w, i)]
-    if names:
+    if any(_is_name(w, i) for i, w in enumerate(words)):
         return False
     own = topic_of(text).split()
-    points_back = any(w.lower() in _ANAPHORA for w in words)
-    return len(own) <= MAX_BARE_WORDS or (points_back and len(own) <= MAX_BARE_WORDS + 1)
+    if not own or (points_back(text) and len(own) <= MAX_BARE_WORDS + 1):
+        return True
+    if previous is None or not previous.story:
+        return len(own) <= MAX_BARE_WORDS
+    known = previous.story | {word_key(w) for w in previous.topic.split()}
+    return sum(word_key(w) in known for w in own) >= RELATED_SHARE * len(own)
 
 
 def _wh_phrase(question: str) -> str:
@@ -138,15 +206,17 @@ def _without_brackets(question: str) -> str:
 
 
 def rewrite(question: str, previous: Turn) -> Resolved:
-    """The standalone question a follow-up is taken as, given the previous turn."""
+    """The standalone question a follow-up is taken as, given the previous turn.
+
+    Its topic, remembered for the next turn, is the previous topic (the conversation is still on it), or
+    for "what about X?" the new subject X: a topic never grows from turn to turn."""
     text = " ".join(question.split())
     about = _ABOUT.match(text)
-    if about:  # "what about the bridge?": the previous question word, asked of a new subject
+    if about:  # "what about the bridge?": the previous question, asked of a new subject
         subject = about.group("rest")
-        wh = _wh_phrase(_without_brackets(previous.question)) or "What"
-        resolved = f"{wh} {subject}? ({previous.topic})" if previous.topic else f"{wh} {subject}?"
-        topic = topic_of(f"{subject} {previous.topic}")
-        return Resolved(text, resolved, True, topic, previous.article_ids, previous.quoted)
+        asked = _asked_of(subject, previous)
+        resolved = f"{asked} ({previous.topic})" if previous.topic else asked
+        return Resolved(text, resolved, True, topic_of(subject), previous.article_ids, previous.quoted)
     body = _OPENER.sub("", text).strip().rstrip("?!. ").strip(" ,") or text.rstrip("?!. ")
     body = body[:1].upper() + body[1:]
     # Only a "who" question's answer is a person a "he" or "she" can stand for.
@@ -157,8 +227,32 @@ def rewrite(question: str, previous: Turn) -> Resolved:
     own = {w.lower() for w in _words(body)}
     carried = " ".join(w for w in previous.topic.split() if w.lower() not in own)
     resolved = f"{body}? ({carried})" if carried else f"{body}?"
-    topic = topic_of(f"{body} {carried}")
+    topic = previous.topic or topic_of(body)
     return Resolved(text, resolved, resolved != text, topic, previous.article_ids, previous.quoted)
+
+
+def _asked_of(subject: str, previous: Turn) -> str:
+    """The previous question with its topic, or else its "it", replaced by `subject` ("How much will the
+    Harbour Line tram cost?" of "the bridge": "How much will the bridge cost?"); its question word and the
+    subject when it has neither ("Who the bakery?")."""
+    asked = _without_brackets(previous.question).rstrip("?!. ")
+    words = _words(asked)
+    topic = {w.lower() for w in previous.topic.split()}
+    at = [i for i, w in enumerate(words) if w.lower() in topic]
+    if at and at[0] > 0:
+        spans = list(_WORD.finditer(asked))
+        first = at[0]
+        while first > 1 and words[first - 1][:1].isupper():  # "Old" of "the Old Stone Bridge"
+            first -= 1
+        begin, end = spans[first].start(), spans[at[-1]].end()
+        if words[first - 1].lower() in {"the", "a", "an"}:
+            begin = spans[first - 1].start()
+        return f"{asked[:begin]}{subject}{asked[end:]}?"
+    pronoun = next((m for m in _WORD.finditer(asked) if m.group(0).lower() in {"it", "they", "them"}), None)
+    if pronoun is not None:  # "When will it open?": "it" was the old subject
+        return f"{asked[: pronoun.start()]}{subject}{asked[pronoun.end() :]}?"
+    wh = _wh_phrase(asked) or "What"
+    return f"{wh} {subject}?"
 
 
 def _looks_like_a_name(text: str) -> bool:
@@ -168,9 +262,19 @@ def _looks_like_a_name(text: str) -> bool:
 
 def resolve(question: str, previous: Turn | None) -> Resolved:
     """`question` as it will be answered: rewritten from `previous` when it is a follow-up on it."""
-    if previous is not None and is_followup(question):
+    if previous is not None and is_followup(question, previous):
         return rewrite(question, previous)
     return Resolved(asked=question, question=question, topic=topic_of(question))
+
+
+def story_of(answer: Answer) -> frozenset[str]:
+    """The word keys of what the answer drew on: the passages and titles of the articles it cited, or of
+    its closest article when it abstained."""
+    cited = {c.article_id for c in answer.citations}
+    if not cited and answer.passages:
+        cited = {answer.passages[0].article.id}
+    texts = [f"{h.article.title or ''} {h.chunk.text}" for h in answer.passages if h.article.id in cited]
+    return frozenset(word_key(w) for text in texts for w in _words(text))
 
 
 def prefer_articles(hits: Sequence[Hit], article_ids: Sequence[str]) -> list[Hit]:
@@ -234,6 +338,7 @@ class Conversations:
             short=answer.short,
             at=self._clock(),
             quoted=tuple(sentence.text for sentence in answer.sentences),
+            story=story_of(answer),
         )
         self._turns[key] = turn
         self._turns.move_to_end(key)

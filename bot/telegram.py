@@ -3,8 +3,9 @@
 Private chats: any text is a question. Groups: only messages that mention the bot, reply to it, or use
 /ask. Commands: /start, /help, /ask, /new, /sources, /stats. A question that leans on the previous one ("and
 when?") is read in its context (bot/followup.py): per chat in private chats, per person in groups, for ten
-minutes; /new forgets it. Replies are Telegram HTML (`bot.render_html`), split
-under the length limit, with a button that shows the sources and their quotes.
+minutes; /new forgets it. A command, known or not, is never a question and never a follow-up's context
+(an unknown one in a private chat gets a pointer to /help). Replies are Telegram HTML (`bot.render_html`),
+split under the length limit, with a button that shows the sources and their quotes.
 
 The question-answering side is injected as a `Responder` (`ask(question) -> Answer`, `summary()`), kept in
 `application.bot_data`; `bot.answerer.Answerer` is the real one over an opened index. Retrieval runs in worker
@@ -58,7 +59,7 @@ from telegram.ext import (
 )
 
 from bot.errors import EmptyQuestion, QuestionError
-from bot.followup import Conversations, resolve
+from bot.followup import Conversations, is_command, resolve
 from bot.models import Answer, IndexSummary
 from bot.render_html import esc, render_answer_html, render_sources_html, render_stats_html, split_html
 from bot.telegram_config import ENV_ALLOWED, TelegramSettings
@@ -79,6 +80,7 @@ REFUSAL = (
 APOLOGY = "Sorry, something went wrong while I was answering. Please try again in a moment."
 NO_LAST_ANSWER = "I haven't answered anything in this chat yet: ask me a question first."
 FORGOTTEN = "Fresh start: I'll read your next question on its own."
+UNKNOWN_COMMAND = "I don't know that command: /help lists mine. Ask a question in plain words."
 ANSWER_GONE = "That answer is too old for me to remember its sources; ask again."
 
 
@@ -459,6 +461,9 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str)
             "Ask me a question in words, e.g. <i>/ask What did the council decide?</i>", do_quote=quote
         )
         return
+    if is_command(question):  # "/ask /help", "@bot /new", an edit into "/stats": never a question or context
+        await message.reply_text(UNKNOWN_COMMAND, do_quote=quote)
+        return
     user = update.effective_user
     logger.debug("Question from user %s in chat %s", user.id if user else None, message.chat_id)
     wait = state.limiter.try_acquire(user.id if user else message.chat_id)
@@ -505,6 +510,12 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str)
     # The question as it was taken, so that an answer to a follow-up can be checked; user text, escaped.
     taken_as = f"<i>(taken as: {esc(resolved.question)})</i>\n\n" if resolved.rewritten else ""
     await _send_html(message, taken_as + render_answer_html(answer), quote=quote, markup=markup)
+
+
+async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command the bot does not have, in a private chat: a short pointer to /help, nothing asked."""
+    if update.effective_message is not None:
+        await update.effective_message.reply_text(UNKNOWN_COMMAND)
 
 
 async def on_new(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -631,6 +642,8 @@ def build_application(
     application.add_handler(CommandHandler("new", on_new))
     application.add_handler(CallbackQueryHandler(on_sources_button, pattern=f"^{SOURCES_PREFIX}"))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & private, on_private_text))
+    # After the commands above: only a command none of them took gets here.
+    application.add_handler(MessageHandler(filters.COMMAND & private, on_unknown_command))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & groups, on_group_text))
     application.add_error_handler(on_error)
     return application

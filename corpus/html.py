@@ -32,6 +32,7 @@ from corpus.html_dates import choose_dates
 from corpus.html_page import ARTICLE_TYPES, Page, dropped_lines, fold, ld_names, squash
 from corpus.html_title import choose_title, site_names
 from corpus.ids import article_id, identifies_article
+from corpus.markup import plain_line
 from corpus.models import Article
 
 # A body shorter than this many word characters is not an article (a 404 page, a bare menu...).
@@ -123,10 +124,10 @@ def parse_html(html: str, source: str, url: str | None = None) -> Article:
         id=article_id(page_url, text),
         source=source,
         text=text,
-        title=title,
-        byline=squash(byline) or None,
-        section=squash(section) or None,
-        publisher=squash(publisher) or None,
+        title=plain_line(title, tags=False),
+        byline=plain_line(squash(byline), tags=False),
+        section=plain_line(squash(section), tags=False),
+        publisher=plain_line(squash(publisher), tags=False),
         published=published,
         updated=updated,
         url=page_url,

@@ -1,5 +1,6 @@
 """JSONL articles: one JSON object per line, `text` required; `id`, `url`, `title`, `published`,
-`updated`, `publisher`, `byline`, `section` optional. Other keys are ignored.
+`updated`, `publisher`, `byline`, `section` optional. Other keys are ignored. HTML in the text fields
+(`<p>`, `<a href>`, `&#8217;`) is read as HTML and kept as the text it shows (`corpus.markup`).
 
 The file is streamed a line at a time, so a JSONL file of any size is read in constant memory; only a
 single line longer than `corpus.decode.MAX_DOCUMENT_BYTES` is refused (that line alone). A bad line
@@ -37,6 +38,7 @@ from corpus.decode import (
 )
 from corpus.errors import UnreadableFile
 from corpus.ids import article_id
+from corpus.markup import plain_line, plain_text
 from corpus.models import Article, SkippedFile
 
 _OPTIONAL_FIELDS = ("url", "title", "publisher", "byline", "section")
@@ -82,9 +84,9 @@ def parse_record(record: object, source: str) -> tuple[Article, list[str]]:
         raise BadRecord('no "text" field')
     if not isinstance(text, str):
         raise BadRecord(f'"text" is {type(text).__name__}, not a string')
-    body = clean_body(text)
+    body = clean_body(plain_text(text))
     if not body:
-        raise BadRecord('"text" is empty')
+        raise BadRecord('"text" is empty' if not text.strip() else '"text" holds no text once read as HTML')
     warnings: list[str] = []
     values: dict[str, str | None] = {}
     for name in _OPTIONAL_FIELDS:
@@ -92,7 +94,8 @@ def parse_record(record: object, source: str) -> tuple[Article, list[str]]:
         if value is None:
             values[name] = None
         elif isinstance(value, str):
-            values[name] = " ".join(value.split()) or None
+            # A url is an address, not text shown to a reader: "&" in its query is not an entity.
+            values[name] = (" ".join(value.split()) or None) if name == "url" else plain_line(value)
         else:
             values[name] = None
             warnings.append(f'"{name}" is {type(value).__name__}, not a string: ignored')

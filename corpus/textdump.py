@@ -26,6 +26,7 @@ from corpus.boilerplate import BatchStats, Line, boilerplate_reason, describe, i
 from corpus.dates import find_datetimes
 from corpus.errors import NoArticleFound
 from corpus.ids import article_id
+from corpus.markup import plain_line
 from corpus.metadata import byline_of, read_metadata
 from corpus.models import Article
 
@@ -531,10 +532,10 @@ def parse_textdump(text: str, source: str, stats: BatchStats | None = None) -> A
         id=article_id(layout.url, body),
         source=source,
         text=body,
-        title=meta.title,
-        byline=meta.byline,
-        section=meta.section,
-        publisher=meta.publisher,
+        title=plain_line(meta.title, tags=False),
+        byline=plain_line(meta.byline, tags=False),
+        section=plain_line(meta.section, tags=False),
+        publisher=plain_line(meta.publisher, tags=False),
         published=meta.published,
         updated=meta.updated,
         url=layout.url,

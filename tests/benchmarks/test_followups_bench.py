@@ -12,6 +12,7 @@ import pytest
 
 import bot.answer
 from benchmarks.followups import Pair, evaluate, load_pairs, render, said_sweep, searcher_asker, summary
+from bot.followup import is_command
 from bot.settings import demo_corpus_dir
 from embeddings.build import build_index
 from embeddings.encoder import HashingEncoder
@@ -31,14 +32,17 @@ def test_every_pair_is_well_formed_and_its_answer_is_in_its_article() -> None:
     counts = {
         (s, k): sum(p.set == s and p.kind == k for p in pairs)
         for s in ("dev", "heldout")
-        for k in ("followup", "standalone")
+        for k in ("followup", "standalone", "command")
     }
     assert counts == {
         ("dev", "followup"): 40,
-        ("dev", "standalone"): 10,
+        ("dev", "standalone"): 10 + 20,
         ("heldout", "followup"): 45,
-        ("heldout", "standalone"): 8,
+        ("heldout", "standalone"): 8 + 20,
+        ("dev", "command"): 2,
+        ("heldout", "command"): 2,
     }
+    assert all(is_command(p.second) and not is_command(p.third) for p in pairs if p.kind == "command")
     for pair in pairs:
         text = re.sub(r"\s+", " ", _demo_text(pair.article)).casefold()
         assert text, f"{pair.id}: no demo file {pair.article}"
@@ -51,13 +55,16 @@ def test_bad_lines_are_refused(tmp_path: Path) -> None:
     data.write_text('{"id": "x", "kind": "followup", "first": "a", "second": "b", "expect": []}\n')
     with pytest.raises(ValueError, match=r"pairs\.jsonl:1"):
         load_pairs(data)
+    data.write_text('{"id": "x", "kind": "command", "first": "a", "second": "/help", "expect": ["b"]}\n')
+    with pytest.raises(ValueError, match="third question"):
+        load_pairs(data)
 
 
 def test_a_small_run_scores_every_pair_and_the_sweep_restores_the_penalty(tmp_path: Path) -> None:
     index = tmp_path / "demo"
     encoder = HashingEncoder()
     build_index([demo_corpus_dir()], index, encoder)
-    pairs: list[Pair] = [p for p in load_pairs() if p.id in {"f01", "f02", "f14", "s01", "h01"}]
+    pairs: list[Pair] = [p for p in load_pairs() if p.id in {"f01", "f02", "f14", "s01", "h01", "c01"}]
     with Searcher.open(index, encoder) as searcher:
         outcomes = evaluate(pairs, searcher_asker(searcher, 8))
         table = said_sweep(pairs, searcher_asker(searcher, 8), penalties=(0.0, bot.answer.SAID_PENALTY))
@@ -66,6 +73,8 @@ def test_a_small_run_scores_every_pair_and_the_sweep_restores_the_penalty(tmp_pa
         set(o.right) == {"context", "context_no_prefer", "alone", "alone_no_abstain"} for o in outcomes
     )
     assert {o.pair.id: o.rewritten for o in outcomes}["f01"]  # "And when will it open?" leans on the tram
+    command = next(o for o in outcomes if o.pair.id == "c01")  # /help between the tram and "and when?"
+    assert not command.rewritten and command.taken_as == "When will it open? (Harbour Line tram)"
     rows = summary(outcomes)
     assert sum(int(row["n"]) for row in rows.values()) == len(pairs)
     assert render(outcomes).splitlines()[0].split()[:3] == ["set", "n", "context"]

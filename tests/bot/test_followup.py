@@ -4,6 +4,7 @@ small fictional corpus."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -12,12 +13,25 @@ from click.testing import CliRunner
 
 import bot.answer
 from bot.cli import main
-from bot.followup import Conversations, Resolved, Turn, answer_resolved, is_followup, resolve
+from bot.cli_ask import CHAT_HELP
+from bot.followup import (
+    Conversations,
+    Resolved,
+    Turn,
+    answer_resolved,
+    is_command,
+    is_followup,
+    points_back,
+    resolve,
+    story_of,
+    word_key,
+)
 from bot.models import Answer, AnswerSentence, Citation
 from corpus.ids import article_id
-from corpus.models import Article
+from corpus.models import Article, Chunk
 from embeddings.build import build_index_from_articles
 from embeddings.encoder import SentenceTransformerEncoder
+from embeddings.models import ArticleMeta, Hit
 from embeddings.search import Searcher
 
 DAM = Turn(question="How much did the Vellmar Dam cost?", topic="Vellmar Dam", article_ids=("dam",))
@@ -62,9 +76,119 @@ def test_a_follow_up_keeps_its_own_wording_and_carries_the_topic() -> None:
     assert resolved.rewritten and resolved.prefer == ("dam",)
 
 
-def test_what_about_asks_the_last_question_word_of_the_new_subject() -> None:
+def test_what_about_asks_the_last_question_of_the_new_subject() -> None:
     resolved = resolve("What about the tunnel?", DAM)
-    assert resolved.question == "How much the tunnel? (Vellmar Dam)"
+    assert resolved.question == "How much did the tunnel cost? (Vellmar Dam)"
+    assert resolved.topic == "tunnel"  # the conversation has moved on to it
+    # the whole name goes, though "Old" is no topic word of its own
+    bridge = Turn(question="Why will the Old Stone Bridge close?", topic="Stone Bridge")
+    assert resolve("What about buses?", bridge).question == "Why will buses close? (Stone Bridge)"
+    # a topic that is not one stretch of the question: its question word and the subject
+    odd = Turn(question="Who won?", topic="Exampleton cheese festival")
+    assert resolve("what about the bakery?", odd).question == "Who the bakery? (Exampleton cheese festival)"
+
+
+# The previous turn as `Conversations.remember` keeps it: the words of the story its answer quoted from.
+TRAM_STORY = (
+    "The line will run from Quay Square with eleven stops and cost 412 million crowns; opponents called "
+    "the ridership wishful thinking, and shops will be compensated"
+)
+TRAM = Turn(
+    question="How much will the Harbour Line tram cost?",
+    topic="Harbour Line tram",
+    article_ids=("tram",),
+    story=frozenset(word_key(w) for w in TRAM_STORY.split()),
+)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Who won the marathon?", "What pay rise did the dockworkers get?", "Which cheese won?"],
+)
+def test_a_question_of_its_own_words_after_an_unrelated_one_stands_alone(question: str) -> None:
+    assert not is_followup(question, TRAM)
+    assert resolve(question, TRAM) == Resolved(question, question, topic=resolve(question, None).topic)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["How many stops?", "Will shops be compensated?", "What did the opponents call the ridership?"],
+)
+def test_a_question_of_common_words_from_the_same_story_is_a_follow_up(question: str) -> None:
+    assert is_followup(question, TRAM)
+    assert resolve(question, TRAM).question.endswith("(Harbour Line tram)")
+
+
+def test_without_a_story_only_a_bare_question_is_a_follow_up() -> None:
+    assert is_followup("What was the turnout?", DAM)
+    assert not is_followup("How many runners finished the city marathon?", DAM)
+
+
+@pytest.mark.parametrize(
+    ("question", "back"),
+    [
+        ("What did she do before that?", True),
+        ("Where was that measured?", True),
+        ("Who was there?", True),
+        ("Were there any arrests?", False),
+        ("Who led the team that found the beetle?", False),
+        ("Who won the race this year?", False),
+        ("Who else ran?", True),
+    ],
+)
+def test_points_back(question: str, back: bool) -> None:
+    assert points_back(question) is back
+
+
+def test_word_keys_meet_across_forms() -> None:
+    assert word_key("repairs") == word_key("repair")
+    assert word_key("compensated") == word_key("compensation")
+    assert word_key("Exampleton's") == word_key("Exampleton")
+    assert word_key("class") != word_key("clas")  # "ss" is not a plural
+
+
+@pytest.mark.parametrize("command", ["/help", "/quit", "/new", "/weather", "/help@newsbot", "/ask and when?"])
+def test_commands_are_never_follow_ups(command: str) -> None:
+    assert is_command(command)
+    assert not is_followup(command, TRAM) and not resolve(command, TRAM).rewritten
+
+
+@pytest.mark.parametrize("text", ["and/or?", "1/2 of what?", "/ 3", "What does /help do?"])
+def test_a_slash_inside_a_question_is_no_command(text: str) -> None:
+    assert not is_command(text)
+
+
+def test_the_context_is_the_previous_topic_and_never_grows() -> None:
+    conversations = Conversations(clock=lambda: 0.0)
+    taken = []
+    for question in (
+        "How much will the Harbour Line tram cost?",
+        "And when will it open?",
+        "What about the bakery?",
+        "And who owns it?",
+        "Since when?",
+    ):
+        resolved = conversations.resolve("k", question)
+        conversations.remember("k", resolved, cited_answer(question, article="tram"))
+        taken.append(resolved.question)
+    assert taken[1:3] == [
+        "When will it open? (Harbour Line tram)",
+        "When will the bakery open? (Harbour Line tram)",  # "it" was the tram: the bakery takes its place
+    ]
+    assert taken[3:] == ["Who owns it? (bakery)", "Since when? (bakery)"]  # the tram is behind us
+
+
+def test_the_story_is_what_the_cited_articles_said_or_the_closest_one() -> None:
+    def hit(article: str, text: str, rank: int) -> Hit:
+        meta = ArticleMeta(article, f"/{article}", f"{article.title()} news", None, None, None)
+        return Hit(Chunk(f"{article}:0", article, 0, 0, len(text), text), meta, rank, 1.0 / rank)
+
+    passages = (hit("dam", "Turbines spin", 1), hit("cheese", "Goat cheese wins", 2))
+    cited = replace(cited_answer("q"), passages=passages)
+    assert {word_key("turbines"), word_key("dam")} <= story_of(cited)
+    assert word_key("goat") not in story_of(cited)
+    abstained = Answer("q", (), (), passages[::-1], True)
+    assert word_key("goat") in story_of(abstained) and word_key("turbines") not in story_of(abstained)
 
 
 def test_a_standalone_question_is_not_rewritten_even_after_another() -> None:
@@ -189,6 +313,35 @@ def test_chat_reads_a_follow_up_in_context_shows_it_and_forgets_it_on_new(
     assert "Saskia Dunmore" in follow_up and "Vellmar Dam starts producing power" in follow_up
     assert "new conversation" in result.stderr
     assert "taken as" not in alone  # after /new the same words are read on their own
+
+
+def test_chat_commands_are_not_context_and_a_new_question_stands_alone(
+    fictional_index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    lines = [
+        "How much did the Vellmar Dam cost?",
+        "/help",
+        "Who led the construction?",  # still the dam: /help was not a question
+        "/weather",
+        "Which cheese won?",  # a new story in two words, right after the dam
+        "/quit",
+        "Which cheese won?",  # never read: /quit left
+    ]
+    result = CliRunner().invoke(
+        main, ["chat", "--index", str(fictional_index)], input="\n".join(lines) + "\n"
+    )
+    assert result.exit_code == 0, result.stderr
+    turns = result.stdout.split("newsbot> ")[1:]
+    answers = [t for t in turns if t.strip()]
+    assert len(answers) == 3, turns  # the commands printed nothing on stdout and asked nothing
+    _cost, follow_up, cheese = answers
+    assert follow_up.startswith("(taken as: Who led the construction? (Vellmar Dam))")
+    assert "Saskia Dunmore" in follow_up
+    assert "taken as" not in cheese and "goat cheese" in cheese
+    assert CHAT_HELP in result.stderr
+    assert "(unknown command /weather: /help, /new or /quit; anything else is a question)" in result.stderr
+    assert len(turns) == 6  # the prompt after /quit was never shown
 
 
 def test_a_follow_up_leads_with_what_the_last_answer_did_not_say(

@@ -24,6 +24,7 @@ from bot.telegram import (
     NO_LAST_ANSWER,
     REDACTED,
     REFUSAL,
+    UNKNOWN_COMMAND,
     IndexSummary,
     build_application,
     protect_logs,
@@ -440,6 +441,21 @@ def test_a_follow_up_is_asked_in_context_shown_escaped_and_forgotten_on_new(fake
     assert_all_valid([follow_up, alone])
     assert forgotten.text == FORGOTTEN
     assert responder.asked[2] == "and when did it open?" and "taken as" not in alone.text
+
+
+def test_a_command_is_never_asked_and_never_context(fake: FakeTelegram) -> None:
+    responder = ScriptedResponder()
+    with bot(fake, responder):
+        fake.send_text("How much did the Vellmar Dam cost?", user_id=52)
+        fake.wait_for_messages(1, chat_id=52)
+        for n, text in enumerate(["/ask /new", "/weather", "/help", "and when did it open?"], start=2):
+            fake.send_text(text, user_id=52)
+            fake.wait_for_messages(n, chat_id=52)
+        _first, asked_command, unknown, _help, follow_up = fake.wait_for_messages(5, chat_id=52)
+    assert asked_command.text == UNKNOWN_COMMAND and unknown.text == UNKNOWN_COMMAND
+    # only the two questions reached the responder, and the follow-up leans on the first one
+    assert responder.asked == ["How much did the Vellmar Dam cost?", "When did it open? (Vellmar Dam)"]
+    assert "taken as: When did it open? (Vellmar Dam)" in follow_up.text
 
 
 def test_in_a_group_each_person_has_their_own_follow_ups(fake: FakeTelegram) -> None:

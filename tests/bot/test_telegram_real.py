@@ -19,7 +19,7 @@ import pytest
 
 from bot.answerer import Answerer
 from bot.settings import Settings
-from bot.telegram import build_application
+from bot.telegram import UNKNOWN_COMMAND, build_application
 from bot.telegram_config import TelegramSettings
 from corpus.ids import article_id
 from corpus.models import Article
@@ -215,3 +215,30 @@ def test_newsbot_telegram_in_webhook_mode_answers_only_what_carries_the_secret(
     assert not fake.messages(66) and not fake.calls_of("getUpdates")
     assert secret not in out + err and TOKEN not in out + err
     assert "setWebhook" in err and "<TELEGRAM_WEBHOOK_SECRET>" in err  # logged, and redacted under its name
+
+
+def test_a_command_is_not_context_and_a_new_question_after_another_stands_alone(
+    fake: FakeTelegram, index_dir: Path, real_encoder: SentenceTransformerEncoder
+) -> None:
+    with Searcher.open(index_dir, encoder=real_encoder) as searcher:
+        settings = TelegramSettings.from_env(
+            {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake.base_url}, poll_timeout=1
+        )
+        with BotThread(build_application(settings, Answerer(Settings(index_dir), searcher=searcher))):
+            said = [
+                "How much did the Harbour Bridge repairs cost?",
+                "/help",
+                "Who cut the ribbon?",  # leans on the bridge: /help in between changed nothing
+                "/weather",
+                "Which cheese won?",  # a new story in two words, asked right after another
+            ]
+            for n, text in enumerate(said, start=1):
+                fake.send_text(text, user_id=32)
+                fake.wait_for_messages(n, chat_id=32, timeout=30)
+            _cost, help_reply, ribbon, unknown, cheese = fake.wait_for_messages(5, chat_id=32)
+
+    assert "/new" in help_reply.text
+    assert ribbon.text.startswith("(taken as: Who cut the ribbon? (Harbour Bridge repairs))")
+    assert "Olivia Brandt" in ribbon.text
+    assert unknown.text == UNKNOWN_COMMAND
+    assert "taken as" not in cheese.text and "goat cheese" in cheese.text
