@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from bot.answer import answer
-from bot.answerer import Answerer
+from bot.answerer import Answerer, open_answerer
 from bot.reader import Evidence, ReaderFailed, read
 from bot.reader_process import ChildReader
 from bot.settings import Settings
@@ -232,3 +232,23 @@ def test_reader_settings_are_checked_when_built() -> None:
         scripted({}, timeout_s=0)
     with pytest.raises(ValueError, match="failures_before_off"):
         scripted({}, failures_before_off=0)
+
+
+def test_a_service_whose_reader_cannot_start_starts_all_the_same(
+    index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.reader
+
+    reader = scripted({"!load-crash": ""})
+    monkeypatch.setattr(bot.reader, "open_reader", lambda name: reader)
+    notes: list[str] = []
+    settings = Settings(index_dir, k=4)
+    answerer = open_answerer(settings, "gemma", eager=True, build_demo=False, note=notes.append)
+    try:
+        assert notes == [
+            "reader scripted failed to start, answers stay extractive for now: the reader process died of "
+            "SIGSEGV; a new reader process starts with the next question"
+        ]
+        assert "412 million crowns" in answerer.ask(COST).text
+    finally:
+        answerer.close()
