@@ -9,7 +9,10 @@ normalised, inside). For each question, in the same run: the extractive sentence
 rules give (`Answer.short`, bot/spans.py), the reader's guarded short answer, the reader's answer or else
 the rules', and whether the sentences the reader was shown hold the answer at all (its ceiling). Latency:
 the seconds the reader adds per answer (p50/p95), beside composition alone; the model's load time and
-its raw prefill and generation speed.
+its raw prefill and generation speed. The reader runs as newsbot runs it, in its worker process
+(bot/reader_process.py): its CPU cost per answer is this process's and the worker's together. With
+`--in-process`, the same model also reads every question inside this process (the way it ran before
+issue 25), as the baseline for what the worker costs.
 
 Not measured: whether a short answer reads well; a short answer that is right but shorter than the gold
 option ("Carey" for "Mariah Carey") counts as wrong.
@@ -17,6 +20,7 @@ option ("Carey" for "Mariah Carey") counts as wrong.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
 import tempfile
@@ -39,7 +43,10 @@ from benchmarks.retrieval import (
     eval_dir_option,
     load_squad,
 )
-from bot.reader import READER_SENTENCES, GemmaReader, Reader, evidence, gemma_model_path, read
+from bot.reader import READER_SENTENCES, Evidence, Reader, evidence, gemma_model_path, read
+from bot.reader_process import GemmaReader
+from bot.reader_worker import GemmaEngine
+from embeddings.processes import cpu_seconds
 
 if TYPE_CHECKING:
     from embeddings.search import Searcher
@@ -69,8 +76,14 @@ class Tally:
     reader_words: list[int] = field(default_factory=list)
     rules_words: list[int] = field(default_factory=list)
     reader_s: list[float] = field(default_factory=list)
-    # CPU seconds of this process (all its threads): less at the mercy of other jobs than wall time.
+    # CPU seconds of this process and the reader's worker (all their threads): less at the mercy of other
+    # jobs than wall time.
     reader_cpu: list[float] = field(default_factory=list)
+    # The same model run inside this process on the same sentences (--in-process): its seconds and CPU
+    # seconds, and how often its reading was the worker's.
+    inproc_s: list[float] = field(default_factory=list)
+    inproc_cpu: list[float] = field(default_factory=list)
+    same_reading: int = 0
     compose_s: list[float] = field(default_factory=list)
     examples: list[str] = field(default_factory=list)
 
@@ -85,10 +98,25 @@ class Speed:
     generate_tok_s: float
 
 
-def measure_speed(reader: GemmaReader) -> Speed:
-    """Load time, then prefill and greedy generation speed on a cold context (no reused prefix)."""
-    load_s = reader.load()
-    llm = reader.model
+class InProcessReader:
+    """The model run inside this process, as the reader ran before it moved to a worker: the baseline."""
+
+    name = "gemma-in-process"
+
+    def __init__(self, engine: GemmaEngine) -> None:
+        self.engine = engine
+
+    def propose(self, question: str, evidence: Sequence[Evidence]) -> str:
+        return self.engine.propose(question, evidence)
+
+
+def measure_speed(engine: GemmaEngine) -> Speed:
+    """Load time, then prefill and greedy generation speed on a cold context (no reused prefix), in this
+    process: the model's own speed, without the worker around it."""
+    started = time.perf_counter()
+    engine.load()
+    load_s = time.perf_counter() - started
+    llm = engine.llm
     text = " ".join(["The council approved the Harbour Line tram on Monday by nine votes to four."] * 20)
     tokens = llm.tokenize(text.encode("utf-8"))
     llm.reset()
@@ -109,12 +137,14 @@ def run_set(
     tally: Tally,
     searcher: Searcher,
     items: Sequence[tuple[str, Judge]],
-    reader: Reader,
+    reader: GemmaReader,
     k: int,
     sentences: int,
     log: Callable[[str], None],
+    baseline: Reader | None = None,
 ) -> None:
-    """Every question through compose, then through the reader on the same candidates."""
+    """Every question through compose, then through the reader on the same candidates (and through the
+    in-process `baseline` too, when given)."""
     from bot.answer import assess, clean_question, compose
 
     for number, (question, right) in enumerate(items, 1):
@@ -124,10 +154,20 @@ def run_set(
         result = compose(text, hits, threshold=0.0)
         tally.compose_s.append(time.perf_counter() - started)
         shown = evidence(assess(text, hits).candidates, sentences)
-        started, cpu = time.perf_counter(), time.process_time()
+        reader.load()  # a worker that died on the last question is replaced before the clock starts
+        worker = reader.pid
+        started, cpu, worker_cpu = time.perf_counter(), time.process_time(), _cpu(worker)
         reading = read(reader, text, shown)
         tally.reader_s.append(time.perf_counter() - started)
-        tally.reader_cpu.append(time.process_time() - cpu)
+        after = _cpu(worker)  # None when it died on this question: its CPU time went with it
+        worker_used = after - worker_cpu if after is not None and worker_cpu is not None else 0.0
+        tally.reader_cpu.append(time.process_time() - cpu + worker_used)
+        if baseline is not None:
+            started, cpu = time.perf_counter(), time.process_time()
+            in_process = read(baseline, text, shown)
+            tally.inproc_s.append(time.perf_counter() - started)
+            tally.inproc_cpu.append(time.process_time() - cpu)
+            tally.same_reading += in_process == reading
         rule_short = getattr(result, "short", None)  # Answer.short: the rules' span, where it exists
         tally.questions += 1
         tally.sentences += right(" ".join(s.text for s in result.sentences))
@@ -146,6 +186,10 @@ def run_set(
             tally.examples.append(f"{question!r}: rules {rule_short!r}, reader {reading.text!r}")
         if number % 50 == 0:
             log(f"{tally.name}: {number}/{len(items)}, reader p50 {_p(tally.reader_s, 0.5) * 1000:.0f} ms")
+
+
+def _cpu(pid: int | None) -> float | None:
+    return cpu_seconds(pid) if pid is not None else None
 
 
 def rtqa_judge(question: NewsQuestion) -> Judge:
@@ -185,10 +229,11 @@ def render(tallies: Sequence[Tally], speed: Speed, run: dict[str, str]) -> str:
         f"load average {run['load_before']} before, {run['load_after']} after (a shared machine); "
         f"{run['seconds']} s in all.",
         "",
-        f"Model: Gemma 3 270M (base, GGUF Q4_K_M) via llama-cpp-python {run['llama']}, CPU, "
+        f"Model: Gemma 3 270M (base, GGUF Q4_K_M) via llama-cpp-python {run['llama']} in the reader's "
+        f"worker process, CPU, "
         f"{run['threads']} threads, greedy, at most 16 new tokens; {READER_SENTENCES} sentences shown. "
         f"Load {speed.load_s:.2f} s (the model file found or assembled beforehand in "
-        f"{speed.assemble_s:.1f} s); "
+        f"{speed.assemble_s:.1f} s); in this process: "
         f"prefill {speed.prefill_tok_s:.0f} tokens/s ({speed.prefill_tokens} tokens, cold), "
         f"generation {speed.generate_tok_s:.1f} tokens/s ({speed.generated_tokens} tokens).",
         "",
@@ -213,6 +258,24 @@ def render(tallies: Sequence[Tally], speed: Speed, run: dict[str, str]) -> str:
             f"{_p(t.reader_cpu, 0.5):.2f} / {_p(t.reader_cpu, 0.95):.2f} | "
             f"{_p(t.compose_s, 0.5) * 1000:.1f} ms |"
         )
+    if any(t.inproc_cpu for t in tallies):
+        lines += [
+            "",
+            "The same model inside this process (the baseline: how the reader ran before issue 25), on the "
+            "same sentences, question by question after the worker:",
+            "",
+            "| set | worker: reader adds p50 / p95 | in-process: p50 / p95 | worker: CPU s p50 / p95 | "
+            "in-process: CPU s p50 / p95 | same reading |",
+            "|---|---|---|---|---|---|",
+        ]
+        for t in tallies:
+            lines.append(
+                f"| {t.name} | {_p(t.reader_s, 0.5) * 1000:.0f} / {_p(t.reader_s, 0.95) * 1000:.0f} ms | "
+                f"{_p(t.inproc_s, 0.5) * 1000:.0f} / {_p(t.inproc_s, 0.95) * 1000:.0f} ms | "
+                f"{_p(t.reader_cpu, 0.5):.2f} / {_p(t.reader_cpu, 0.95):.2f} | "
+                f"{_p(t.inproc_cpu, 0.5):.2f} / {_p(t.inproc_cpu, 0.95):.2f} | "
+                f"{t.same_reading} of {len(t.inproc_cpu)} |"
+            )
     every = [s for t in tallies for s in t.reader_s]
     p95 = _p(every, 0.95)
     gains = [t.combined - t.rules for t in tallies]
@@ -247,9 +310,21 @@ def render(tallies: Sequence[Tally], speed: Speed, run: dict[str, str]) -> str:
     type=click.Path(file_okay=False, path_type=Path),
     help="Keep the two indexes here: later runs update them instead of re-embedding.",
 )
+@click.option(
+    "--in-process",
+    is_flag=True,
+    help="Also read every question with the model inside this process: the worker's baseline (doubles the "
+    "model's time).",
+)
 @click.option("--write", is_flag=True, help="Replace the figures in benchmarks/results/reader.md.")
 def main(
-    eval_dir: Path, squad_n: int, rtqa_limit: int | None, k: int, index_dir: Path | None, write: bool
+    eval_dir: Path,
+    squad_n: int,
+    rtqa_limit: int | None,
+    k: int,
+    index_dir: Path | None,
+    in_process: bool,
+    write: bool,
 ) -> None:
     """The optional reader's short answers beside the extractive ones, and the time it adds."""
     from importlib.metadata import PackageNotFoundError, version
@@ -277,22 +352,23 @@ def main(
     assembling = time.perf_counter()
     model = gemma_model_path()
     assemble_s = time.perf_counter() - assembling
-    reader = GemmaReader(model_path=model)
-    speed = replace(measure_speed(reader), assemble_s=assemble_s)
+    engine = GemmaEngine(model)
+    speed = replace(measure_speed(engine), assemble_s=assemble_s)
     log(f"reader: {speed}")
+    baseline = InProcessReader(engine) if in_process else None
+    reader = GemmaReader(model_path=model, threads=engine.threads)
     encoder = SentenceTransformerEncoder()
     tallies: list[Tally] = []
     keep = index_dir is not None
-    with tempfile.TemporaryDirectory(prefix="newsbot-reader-") as temp:
+    with tempfile.TemporaryDirectory(prefix="newsbot-reader-") as temp, contextlib.closing(reader):
         root = index_dir or Path(temp)
         chosen = questions[:rtqa_limit]
         eval_set = EvalSet("rtqa-2020", tuple(articles), tuple(Question(q.text, q.gold) for q in chosen))
         searcher, _ = build_and_open(eval_set, root / "rtqa", encoder, log, update=keep)
         try:
             tally = Tally("rtqa-2020")
-            run_set(
-                tally, searcher, [(q.text, rtqa_judge(q)) for q in chosen], reader, k, READER_SENTENCES, log
-            )
+            items = [(q.text, rtqa_judge(q)) for q in chosen]
+            run_set(tally, searcher, items, reader, k, READER_SENTENCES, log, baseline)
             tallies.append(tally)
         finally:
             searcher.close()
@@ -307,7 +383,7 @@ def main(
             try:
                 tally = Tally("SQuAD 2.0 (answerable)")
                 items = [(q.text, squad_judge(q.answers)) for q in picked]
-                run_set(tally, squad_searcher, items, reader, k, READER_SENTENCES, log)
+                run_set(tally, squad_searcher, items, reader, k, READER_SENTENCES, log, baseline)
                 tallies.append(tally)
             finally:
                 squad_searcher.close()
@@ -320,6 +396,8 @@ def main(
         args.append(f"--k {k}")
     if index_dir is not None:
         args.append(f"--index-dir {index_dir}")
+    if in_process:
+        args.append("--in-process")
     run = {
         **run_record(" ".join(args), code, load_before, started),
         "llama": llama,

@@ -93,6 +93,10 @@ class Answerer:
         )
 
     def close(self) -> None:
+        """Close the index and stop the reader's worker process, if any."""
+        close_reader = getattr(self.reader, "close", None)
+        if callable(close_reader):
+            close_reader()
         if self._searcher is not None:
             self._searcher.close()
             self._searcher = None
@@ -112,7 +116,8 @@ def open_answerer(
     index and loads the model now (a service's start-up), else on the first question (a command line that
     should start fast). `build_demo`: a missing default index is built from the demo corpus (through
     `note`) rather than an error."""
-    from bot.reader import GemmaReader, open_reader
+    from bot.reader import ReaderFailed, open_reader
+    from bot.reader_process import ChildReader
 
     chosen = open_reader(reader)
 
@@ -129,6 +134,9 @@ def open_answerer(
     answerer = Answerer(settings, chosen, ask, opener)
     if eager:
         answerer.searcher.encode_query("warm up")
-        if isinstance(chosen, GemmaReader):
-            note(f"reader gemma loaded in {chosen.load():.1f} s")
+        if isinstance(chosen, ChildReader):
+            try:
+                note(f"reader {chosen.name} loaded in {chosen.load():.1f} s")
+            except ReaderFailed as exc:  # the service starts all the same; its answers stay extractive
+                note(f"reader {chosen.name} failed to start, answers stay extractive for now: {exc}")
     return answerer

@@ -118,3 +118,7 @@ def _serve(settings: TelegramSettings, index_dir: Path) -> None:
         where = redact(settings.api_base_url or "https://api.telegram.org", settings.token)
         reason = redact(str(exc), settings.token)
         raise click.ClickException(f"cannot reach the Telegram Bot API at {where}: {reason}") from None
+    finally:
+        close = getattr(responder, "close", None)  # the Answerer: its index, and the reader's worker
+        if callable(close):
+            close()

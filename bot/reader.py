@@ -9,7 +9,9 @@ else (a paraphrase, a word from outside, an empty or failed reply) gives None, a
 extractive answer: the reader can never answer from outside the retrieved text.
 
 The real reader is Gemma 3 270M (the base model, GGUF Q4_K_M) through llama.cpp, both from the optional
-`reader` extra (`pip install 'newsbot[reader]'`); nothing is downloaded at run time. Not handled: answers
+`reader` extra (`pip install 'newsbot[reader]'`); nothing is downloaded at run time. It runs in a child
+process (bot/reader_process.py, bot/reader_worker.py), so a crash of llama.cpp costs the short answer, not
+the bot. Not handled: answers
 that combine two sentences, or that need a word the sentences lack ("yes", a sum, a unit conversion);
 non-English prompts (the few-shot examples are English news prose).
 """
@@ -19,15 +21,15 @@ from __future__ import annotations
 import logging
 import os
 import re
-import threading
-import time
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from bot.sentences import STOPWORDS
+# Straight from corpus: bot.sentences would pull in lemminflect (seconds), and the worker process
+# (bot/reader_worker.py) imports this module for its prompt.
+from corpus.stopwords import ANSWER_STOP_WORDS as STOPWORDS
 
 if TYPE_CHECKING:
     from bot.answer import Candidate
@@ -267,114 +269,6 @@ def _stamp(path: Path, package: Any) -> str:
     return f"{package.EXPECTED_SHA256} {info.st_size} {info.st_mtime_ns}"
 
 
-class GemmaReader:
-    """Gemma 3 270M through llama-cpp-python, greedy, CPU only. Loads on the first question (seconds once
-    the model file is assembled); one reader serves one thread at a time. llama.cpp keeps the evaluated
-    prompt, so the few-shot examples that open every prompt are evaluated once, not per question."""
-
-    name = "gemma"
-
-    def __init__(
-        self,
-        model_path: Path | None = None,
-        threads: int | None = None,
-        max_tokens: int = 16,
-        context: int = 2048,
-    ) -> None:
-        if max_tokens < 1:
-            raise ValueError("max_tokens must be at least 1")
-        if context < 512:
-            raise ValueError("context must be at least 512 tokens: the few-shot examples need about 300")
-        self._model_path = model_path
-        # One thread by default: llama.cpp's OpenMP threads spin at every barrier, and on a busy machine
-        # (the bot shares it with the encoder and other jobs) two threads generated at 0.5 tokens/s where
-        # one gave 12 (benchmarks/results/reader.md).
-        self.threads = threads or 1
-        self._max_tokens = max_tokens
-        self._context = context
-        self._llm: Any = None
-        self._lock = threading.Lock()
-
-    def load(self) -> float:
-        """Load the model now (otherwise the first question does); returns the seconds it took."""
-        with self._lock:
-            return self._load()
-
-    @property
-    def model(self) -> Any:
-        """The llama_cpp.Llama, loaded if it was not (for benchmarks that time it token by token)."""
-        with self._lock:
-            self._load()
-            return self._llm
-
-    def _load(self) -> float:
-        if self._llm is not None:
-            return 0.0
-        try:
-            from llama_cpp import Llama
-        except ImportError as exc:
-            raise ReaderUnavailable(
-                "the gemma reader needs llama-cpp-python: pip install 'newsbot[reader]'"
-            ) from exc
-        _route_llama_logs()
-        started = time.perf_counter()
-        path = self._model_path or gemma_model_path()
-        self._llm = Llama(
-            model_path=str(path),
-            n_ctx=self._context,
-            n_threads=self.threads,
-            n_gpu_layers=0,
-            seed=0,
-            verbose=False,
-        )
-        return time.perf_counter() - started
-
-    def propose(self, question: str, evidence: Sequence[Evidence]) -> str:
-        with self._lock:
-            self._load()
-            shown = list(evidence)
-            prompt = build_prompt(question, shown)
-            # Keep room for the reply: drop the lowest-ranked sentences rather than overflow the window.
-            while len(shown) > 1 and self._tokens(prompt) > self._context - self._max_tokens:
-                shown.pop()
-                prompt = build_prompt(question, shown)
-            try:
-                result = self._llm.create_completion(
-                    prompt, max_tokens=self._max_tokens, temperature=0.0, stop=["\n"]
-                )
-            except (RuntimeError, ValueError) as exc:
-                raise ReaderFailed(str(exc)) from exc
-            return str(result["choices"][0]["text"])
-
-    def _tokens(self, text: str) -> int:
-        return len(self._llm.tokenize(text.encode("utf-8")))
-
-
-_llama_log_callback: Any = None
-
-
-def _route_llama_logs() -> None:
-    """Send llama.cpp's messages to this module's logger (debug; errors as warnings) instead of stderr.
-    llama-cpp-python 0.3.36 maps ggml's log levels by an older numbering, so a warning (ggml level 3)
-    passes its verbose=False filter as an error and a notice about the SWA cache lands on every
-    `newsbot ask`. Failures that matter still raise from Llama()."""
-    global _llama_log_callback
-    if _llama_log_callback is not None:
-        return
-    import ctypes
-
-    import llama_cpp
-
-    def forward(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
-        message = text.decode("utf-8", "replace").rstrip()
-        if message:
-            logger.log(logging.WARNING if level == 4 else logging.DEBUG, "llama.cpp: %s", message)
-
-    # Kept referenced: llama.cpp holds only the C function pointer.
-    _llama_log_callback = llama_cpp.llama_log_callback(forward)
-    llama_cpp.llama_log_set(_llama_log_callback, ctypes.c_void_p(0))
-
-
 def open_reader(name: str | None) -> Reader | Writer | None:
     """The reader named by a `--reader` flag or $NEWSBOT_READER ("gemma", "llm"), None for "" / "none" /
     "off". Checks that it can run (ReaderUnavailable; "llm" needs NEWSBOT_LLM_URL) without loading the
@@ -395,4 +289,6 @@ def open_reader(name: str | None) -> Reader | Writer | None:
         raise ReaderUnavailable(
             f"the gemma reader needs {' and '.join(missing)}: pip install 'newsbot[reader]'"
         )
+    from bot.reader_process import GemmaReader
+
     return GemmaReader()

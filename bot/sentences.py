@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-# The answers' stop words (`corpus.stopwords`); bot.spans and bot.reader import them from here.
+# The answers' stop words (`corpus.stopwords`); bot.spans imports them from here.
 from corpus.stopwords import ANSWER_STOP_WORDS as STOPWORDS
 
 # Words that end with a full stop without ending a sentence.

@@ -1,6 +1,7 @@
 """This machine's processes, read from /proc (Linux): a process's children, the processes whose command
-line names something, whether one is still running, and stopping a set of them. `embeddings.local_ray`
-cleans up after a failed Ray start with it; the tests check with it that nothing was left running."""
+line names something, whether one is still running, its CPU time, and stopping a set of them.
+`embeddings.local_ray` cleans up after a failed Ray start with it; the tests check with it that nothing
+was left running; benchmarks/reader.py reads the reader worker's CPU time with it."""
 
 from __future__ import annotations
 
@@ -66,3 +67,13 @@ def stop(pids: set[int], grace_s: float) -> None:
             if not pids:
                 return
             time.sleep(0.1)
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """The CPU time (user + system, all threads) process `pid` has used so far; None once it has ended.
+    Counted by the kernel in clock ticks (10 ms on most Linux systems)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None

@@ -1,6 +1,7 @@
 """The reader's span guard: a proposal is used only when it stands word for word in a sentence it was
-shown, short, and saying more than the question. The reader here is the scripted fake on fictional text;
-the real model (the `reader` extra) is exercised by `python -m benchmarks reader`."""
+shown, short, and saying more than the question. The reader here is mostly the scripted fake on
+fictional text; one test runs the real model (llama-cpp-python and the packaged Gemma, both in the dev
+install) in its worker process, and `python -m benchmarks reader` measures it on real news."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from bot.answer import assess
 from bot.reader import (
     MAX_SHORT_WORDS,
     Evidence,
-    GemmaReader,
     ReaderFailed,
     ReaderUnavailable,
     ScriptedReader,
@@ -28,8 +28,10 @@ from bot.reader import (
     open_reader,
     read,
 )
+from bot.reader_process import GemmaReader
 from corpus.models import Chunk
 from embeddings.models import ArticleMeta, Hit
+from embeddings.processes import child_pids
 
 TRAM = "The line will run 7.4 kilometres and is expected to cost $412 million, the council said."
 VOTE = "The council approved the Harbour Line tram on Monday by nine votes to four."
@@ -224,3 +226,20 @@ def test_a_failed_assembly_leaves_no_half_model(monkeypatch: pytest.MonkeyPatch,
     with pytest.raises(ReaderUnavailable, match="sha256"):
         gemma_model_path(tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_real_model_reads_in_its_own_worker_process() -> None:
+    reader = GemmaReader()
+    try:
+        reader.load()
+        worker = reader.pid
+        assert worker is not None and child_pids() == {worker}, "the model runs outside this process"
+        reading = read(reader, "Who designed the library?", SHOWN)
+        # Greedy decoding: the same pick every run; a span of the library sentence, as it spells it.
+        assert reading is not None and (reading.text, reading.index) == ("Tomás Lind", 2), reading
+        cost = read(reader, "What will the tram cost?", SHOWN)
+        assert cost is not None and cost.index == 0 and "412 million" in cost.text, cost
+        assert reader.pid == worker, "loaded once, asked twice"
+    finally:
+        reader.close()
+    assert child_pids() == set()
