@@ -275,6 +275,19 @@ def _locked(index_dir: Path) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
+@contextmanager
+def _removed_if_failed(index_dir: Path) -> Iterator[None]:
+    """A build that fails in a folder it created removes the folder (its lock file and nothing else by
+    then), so a mistyped --index leaves nothing behind; a folder that existed keeps what it held."""
+    created = not index_dir.exists()
+    try:
+        yield
+    except BaseException:
+        if created:
+            shutil.rmtree(index_dir, ignore_errors=True)
+        raise
+
+
 def _current_generation(index_dir: Path) -> str | None:
     try:
         return Manifest.from_json((index_dir / MANIFEST_NAME).read_text(encoding="utf-8")).generation
@@ -310,7 +323,7 @@ def _run(
     mode: str, batch: CorpusBatch, index_dir: Path, encoder: Encoder, clock: _Clock, settings: _Settings
 ) -> BuildReport:
     counter = encoder.count_tokens
-    with _locked(index_dir):
+    with _removed_if_failed(index_dir), _locked(index_dir):
         clean_stale(index_dir, settings.vector_store)
         previous: Manifest | None = None
         reason: str | None = None
