@@ -19,6 +19,7 @@ from bot.errors import QuestionError
 from bot.settings import Settings, demo_corpus_dir
 
 if TYPE_CHECKING:
+    from corpus.models import DuplicateNote
     from embeddings.model_choice import ModelChoice
     from embeddings.search import Searcher
 
@@ -51,6 +52,18 @@ def user_errors() -> Iterator[None]:
         raise click.ClickException(_one_line(exc)) from None
     except PermissionError as exc:
         raise click.ClickException(f"permission denied: {exc.filename or exc}") from None
+
+
+def describe_duplicate(note: DuplicateNote, kept: str) -> str:
+    """`source: same text as kept`: one dropped duplicate and the article (`kept`: its file) it repeats."""
+    how = {
+        "url": "same url as",
+        "exact": "same text as",
+        "near": "nearly the same text as",
+        "id": "same article id as",
+    }.get(note.kind, f"{note.kind} duplicate of")
+    extra = f" (similarity {note.similarity:.2f})" if note.kind == "near" else ""
+    return f"{note.source}: {how} {kept}{extra}"
 
 
 def _one_line(exc: BaseException) -> str:

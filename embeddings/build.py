@@ -392,7 +392,9 @@ def _unique(
     duplicates = list(source_notes)
     for article in articles:
         if article.id in seen:
-            duplicates.append(DuplicateNote(article.source, article.id, "id"))
+            duplicates.append(
+                DuplicateNote(article.source, article.id, "id", kept_source=seen[article.id].source)
+            )
             continue
         seen[article.id] = article
     return list(seen.values()), duplicates
