@@ -43,6 +43,7 @@ from corpus.chunk import (
 from corpus.models import Article, Chunk, CorpusBatch, DuplicateNote, SkippedFile
 from embeddings.ann import IndexKind
 from embeddings.durable import fsync_dir, fsync_file, write_file
+from embeddings.edits import edited_in_place
 from embeddings.encoder import Encoder
 from embeddings.errors import IndexCorrupt, IndexError_, IndexMismatch, IndexNotFound
 from embeddings.manifest import (
@@ -482,6 +483,7 @@ def _write_generation(
         planned, skipped = _plan(to_embed, counter, settings, clock)
         _drop_unchunked(to_embed, planned, stored, tally)
         removed_pks, pks, texts = _store_articles(store, articles, kept, to_embed, planned, stored, tally)
+        _count_edits_in_place(edited_in_place(articles, stored), planned, tally)
         vectors, ids = _vectors_file(temp, old, removed_pks, pks, texts, encoder, clock)
         clock.report("writing", chunks_total=len(texts), chunks_embedded=len(texts))
         written = _check_written(store, index_dir, ids, len(texts))
@@ -547,6 +549,17 @@ def _drop_unchunked(
                 tally.removed += 1
             else:
                 tally.added -= 1
+
+
+def _count_edits_in_place(edits: dict[str, str], planned: Sequence[_Planned], tally: _Tally) -> None:
+    """An indexed article that replaces a stored one read from the same file (its text-derived id
+    changed with the edit) was counted added, and the old one removed: it is one article changed."""
+    indexed = {item.article.id for item in planned}
+    for new_id in edits:
+        if new_id in indexed:
+            tally.added -= 1
+            tally.removed -= 1
+            tally.changed += 1
 
 
 def _store_articles(
