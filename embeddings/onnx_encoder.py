@@ -48,8 +48,8 @@ if TYPE_CHECKING:
 EXPORT_FORMAT = 1  # bump when the export recipe changes, so old cached files are not reused
 OPSET = 17
 MIN_COSINE = 0.999
-# What the query-time export says it will take: 16 CPU-seconds here (loading torch and the model, the
-# trace, the check), about 20 s of wall time on an idle 2-core machine, longer on a busy one.
+# What the query-time export says it will take: the first ask with it used 17.8 CPU-seconds here (loading
+# torch and the model, the trace, the check; benchmarks/results/coldstart.md), longer on a busy machine.
 EXPORT_SECONDS = 20
 
 # Varied on purpose: scripts, emoji, numbers, an empty-ish text, one past the 256-token truncation.
