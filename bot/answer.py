@@ -25,6 +25,7 @@ from datetime import date
 from typing import Protocol
 
 from bot.errors import EmptyQuestion, QuestionTooLong
+from bot.escapes import strip_escape_sequences
 from bot.models import Answer, AnswerSentence, Citation, Timeframe
 from bot.naming import name_the_kind
 from bot.reader import Reader, Writer, evidence, read
@@ -108,7 +109,8 @@ def clean_question(question: str) -> str:
 
     Raises EmptyQuestion when nothing is left, QuestionTooLong past MAX_QUESTION_CHARS.
     """
-    text = unicodedata.normalize("NFC", _CONTROL.sub(" ", question))
+    # Whole escape sequences first: dropping only their ESC would leave "[2J" in the question.
+    text = unicodedata.normalize("NFC", _CONTROL.sub(" ", strip_escape_sequences(question)))
     text = re.sub(r"\s+", " ", text).strip()
     if not text:
         raise EmptyQuestion('The question is empty: ask something, e.g. newsbot ask "Who won the race?"')

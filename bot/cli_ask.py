@@ -115,6 +115,12 @@ def ask(
     from bot.answer import clean_question
 
     quiet_logs()
+    if question is None and sys.stdin.isatty():
+        # Reading questions from a terminal would wait silently for a line nobody knows to type.
+        raise click.ClickException(
+            'no question: pass one (newsbot ask "Who won the race?") or pipe questions, one a line '
+            "(newsbot ask < questions.txt)"
+        )
     with user_errors():
         settings = Settings.resolve(index_dir, k)
         asker = open_for_cli(settings, _day(since), _day(until), reader, _day(as_of))

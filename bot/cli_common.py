@@ -19,6 +19,7 @@ from bot.errors import QuestionError
 from bot.settings import Settings, demo_corpus_dir
 
 if TYPE_CHECKING:
+    from corpus.models import DuplicateNote
     from embeddings.model_choice import ModelChoice
     from embeddings.search import Searcher
 
@@ -53,6 +54,18 @@ def user_errors() -> Iterator[None]:
         raise click.ClickException(f"permission denied: {exc.filename or exc}") from None
 
 
+def describe_duplicate(note: DuplicateNote, kept: str) -> str:
+    """`source: same text as kept`: one dropped duplicate and the article (`kept`: its file) it repeats."""
+    how = {
+        "url": "same url as",
+        "exact": "same text as",
+        "near": "nearly the same text as",
+        "id": "same article id as",
+    }.get(note.kind, f"{note.kind} duplicate of")
+    extra = f" (similarity {note.similarity:.2f})" if note.kind == "near" else ""
+    return f"{note.source}: {how} {kept}{extra}"
+
+
 def _one_line(exc: BaseException) -> str:
     if isinstance(exc, FileNotFoundError) and exc.filename:
         return f"no such file or folder: {exc.filename}"
@@ -69,6 +82,7 @@ def open_searcher(settings: Settings, note: Callable[[str], None]) -> Searcher:
     choice = ModelChoice.resolve()
     try:
         check_index_model(settings.index_dir, choice)
+        prepare_fast_queries(settings.index_dir, note)
         return Searcher.open(settings.index_dir)
     except IndexNotFound:
         if not settings.index_is_default or _has_content(settings.index_dir):
@@ -79,6 +93,27 @@ def open_searcher(settings: Settings, note: Callable[[str], None]) -> Searcher:
     )
     build_demo_index(settings.index_dir, choice)
     return Searcher.open(settings.index_dir)
+
+
+def prepare_fast_queries(index_dir: Path, note: Callable[[str], None]) -> None:
+    """When the index's model has no ONNX export in this user's cache (another user built the index, the
+    cache was cleaned), make it now, saying so once: every later ask then starts without torch. An
+    export that fails is noted and not tried again; queries then load sentence-transformers."""
+    from embeddings.errors import IndexError_
+    from embeddings.manifest import read_manifest
+    from embeddings.onnx_encoder import EXPORT_SECONDS, OnnxExportError, export_for_queries, export_needed
+
+    try:
+        manifest = read_manifest(index_dir)
+    except IndexError_:
+        return  # opening the index reports it
+    if not export_needed(manifest.model_path, manifest.model):
+        return
+    note(f"Preparing the fast query model (once, ~{EXPORT_SECONDS} s)…")
+    try:
+        export_for_queries(manifest.model_path)
+    except OnnxExportError as error:
+        note(f"Queries will load sentence-transformers (slower start): {_one_line(error)}")
 
 
 def build_demo_index(index_dir: Path, choice: ModelChoice | None = None) -> None:

@@ -26,6 +26,7 @@ from typing import Any
 
 import click
 
+from bot.cli_common import describe_duplicate
 from corpus.models import Article, CorpusBatch, DuplicateNote, SkippedFile
 
 _QUIET = ("trafilatura", "htmldate", "justext", "charset_normalizer", "courlan")
@@ -144,11 +145,7 @@ def _emit_human(batch: CorpusBatch, warnings: tuple[SkippedFile, ...], files: in
         kept = _kept_sources(batch)
         click.secho(f"Duplicates, indexed once ({len(batch.duplicates)}):", bold=True)
         for note in batch.duplicates:
-            how = {"url": "same url as", "exact": "same text as", "near": "nearly the same text as"}.get(
-                note.kind, f"{note.kind} duplicate of"
-            )
-            extra = f" (similarity {note.similarity:.2f})" if note.kind == "near" else ""
-            click.echo(f"  {note.source}: {how} {kept.get(note.kept_id, note.kept_id)}{extra}")
+            click.echo(f"  {describe_duplicate(note, kept.get(note.kept_id, note.kept_id))}")
         click.echo()
     click.secho(
         f"{len(batch.articles)} article(s) from {files} file(s); {len(batch.skipped)} not read; "

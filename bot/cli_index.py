@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from bot.cli_common import quiet_logs, user_errors
+from bot.cli_common import describe_duplicate, quiet_logs, user_errors
 from bot.settings import ENV_INDEX, default_index_dir
 from embeddings.model_choice import ENV_MODEL
 
 if TYPE_CHECKING:
     from embeddings.build import BuildProgress, BuildReport
+
+DUPLICATES_LISTED = 10  # enough to see what was merged; a large corpus may drop thousands
 
 INDEX_OPTION = click.option(
     "--index",
@@ -169,7 +171,16 @@ def summary(report: BuildReport) -> str:
     if report.full_rebuild_reason:
         lines.append(f"Rebuilt everything: {report.full_rebuild_reason}")
     if report.duplicates:
-        lines.append(f"Duplicates dropped: {len(report.duplicates)}.")
+        lines.append(f"Duplicates dropped: {len(report.duplicates)}:")
+        lines += [
+            f"  {describe_duplicate(note, note.kept_source or note.kept_id)}"
+            for note in report.duplicates[:DUPLICATES_LISTED]
+        ]
+        if len(report.duplicates) > DUPLICATES_LISTED:
+            lines.append(
+                f"  and {len(report.duplicates) - DUPLICATES_LISTED} more "
+                "(newsbot corpus inspect PATH... lists them all)"
+            )
     if report.skipped:
         lines.append(f"Skipped {len(report.skipped)}:")
         lines += [f"  {s.source}: {s.reason}" for s in report.skipped]

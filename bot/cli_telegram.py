@@ -49,6 +49,23 @@ def _configure_logging(verbose: int) -> None:
     # httpx logs every request's full URL at INFO: the Telegram API's holds the bot token, and
     # NEWSBOT_LLM_URL may hold a user and password.
     logging.getLogger("httpx").setLevel(logging.DEBUG if verbose >= 2 else logging.WARNING)
+    # FAISS's loader logs each CPU-feature build it tries (a hundred lines) at INFO; sentence-transformers
+    # logs the model folder it loads.
+    for noisy in ("faiss", "sentence_transformers"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose >= 2 else logging.WARNING)
+    ptb = logging.getLogger("telegram.ext")
+    if _drop_start_up_network_failure not in ptb.filters:
+        ptb.addFilter(_drop_start_up_network_failure)
+
+
+def _drop_start_up_network_failure(record: logging.LogRecord) -> bool:
+    """python-telegram-bot logs a start-up it gives up on for want of the network with three chained
+    tracebacks; `_serve` reports that failure as one line, so the log record is dropped. Network errors
+    once the bot runs are kept: those are worth a traceback in a service's log."""
+    from telegram.error import NetworkError
+
+    error = record.exc_info[1] if record.exc_info else None
+    return not (isinstance(error, NetworkError) and "(Bootstrap" in record.getMessage())
 
 
 @click.command()
@@ -98,6 +115,7 @@ def telegram(index_dir: Path | None, verbose: int) -> None:
 
 
 def _serve(settings: TelegramSettings, index_dir: Path) -> None:
+    import httpx
     from telegram.error import InvalidToken, TelegramError
 
     from bot.telegram import redact, run_polling, run_webhook
@@ -114,7 +132,7 @@ def _serve(settings: TelegramSettings, index_dir: Path) -> None:
             "Telegram rejected TELEGRAM_BOT_TOKEN: copy the token again from @BotFather "
             "(/mybots → your bot → API Token)."
         ) from None
-    except TelegramError as exc:
+    except (TelegramError, httpx.HTTPError) as exc:
         where = redact(settings.api_base_url or "https://api.telegram.org", settings.token)
         reason = redact(str(exc), settings.token)
         raise click.ClickException(f"cannot reach the Telegram Bot API at {where}: {reason}") from None

@@ -196,7 +196,13 @@ def dedup(
         if url_key is not None:
             by_url.setdefault(url_key, target)
         notes.append(
-            DuplicateNote(source=article.source, kept_id=keeper.id, kind=kind, similarity=similarity)
+            DuplicateNote(
+                source=article.source,
+                kept_id=keeper.id,
+                kind=kind,
+                similarity=similarity,
+                kept_source=keeper.source,
+            )
         )
     unique = [kept[position] for position in sorted(kept)]
     notes.sort(key=lambda note: note.source)

@@ -54,12 +54,14 @@ class SkippedFile:
 
 @dataclass(frozen=True)
 class DuplicateNote:
-    """An article dropped as a duplicate of `kept_id`; `kind` is "url", "exact" or "near"."""
+    """An article dropped as a duplicate of `kept_id` (read from `kept_source`); `kind` is "url", "exact",
+    "near" or "id"."""
 
     source: str
     kept_id: str
     kind: str
     similarity: float = 1.0
+    kept_source: str = ""
 
 
 @dataclass(frozen=True)

@@ -523,6 +523,10 @@ def parse_textdump(text: str, source: str, stats: BatchStats | None = None) -> A
     lines = layout.lines
     meta = read_metadata(lines, layout.body, layout.lead, header_date=layout.header_date, url=layout.url)
     body_idx = [i for i in layout.body if i not in meta.used]
+    if not body_idx:
+        # A one-sentence article: its only line was also the best title. It stays the text as well,
+        # or the article would have no body to index.
+        body_idx = [i for i in layout.body if i in meta.used and _is_sentence(lines[i])]
     body = "\n\n".join(lines[i].text for i in body_idx)
     if not body:
         raise NoArticleFound("no running text left once the title and byline were taken out")

@@ -43,6 +43,7 @@ from corpus.chunk import (
 from corpus.models import Article, Chunk, CorpusBatch, DuplicateNote, SkippedFile
 from embeddings.ann import IndexKind
 from embeddings.durable import fsync_dir, fsync_file, write_file
+from embeddings.edits import edited_in_place
 from embeddings.encoder import Encoder
 from embeddings.errors import IndexCorrupt, IndexError_, IndexMismatch, IndexNotFound
 from embeddings.manifest import (
@@ -275,6 +276,19 @@ def _locked(index_dir: Path) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
+@contextmanager
+def _removed_if_failed(index_dir: Path) -> Iterator[None]:
+    """A build that fails in a folder it created removes the folder (its lock file and nothing else by
+    then), so a mistyped --index leaves nothing behind; a folder that existed keeps what it held."""
+    created = not index_dir.exists()
+    try:
+        yield
+    except BaseException:
+        if created:
+            shutil.rmtree(index_dir, ignore_errors=True)
+        raise
+
+
 def _current_generation(index_dir: Path) -> str | None:
     try:
         return Manifest.from_json((index_dir / MANIFEST_NAME).read_text(encoding="utf-8")).generation
@@ -310,7 +324,7 @@ def _run(
     mode: str, batch: CorpusBatch, index_dir: Path, encoder: Encoder, clock: _Clock, settings: _Settings
 ) -> BuildReport:
     counter = encoder.count_tokens
-    with _locked(index_dir):
+    with _removed_if_failed(index_dir), _locked(index_dir):
         clean_stale(index_dir, settings.vector_store)
         previous: Manifest | None = None
         reason: str | None = None
@@ -379,7 +393,9 @@ def _unique(
     duplicates = list(source_notes)
     for article in articles:
         if article.id in seen:
-            duplicates.append(DuplicateNote(article.source, article.id, "id"))
+            duplicates.append(
+                DuplicateNote(article.source, article.id, "id", kept_source=seen[article.id].source)
+            )
             continue
         seen[article.id] = article
     return list(seen.values()), duplicates
@@ -467,6 +483,7 @@ def _write_generation(
         planned, skipped = _plan(to_embed, counter, settings, clock)
         _drop_unchunked(to_embed, planned, stored, tally)
         removed_pks, pks, texts = _store_articles(store, articles, kept, to_embed, planned, stored, tally)
+        _count_edits_in_place(edited_in_place(articles, stored), planned, tally)
         vectors, ids = _vectors_file(temp, old, removed_pks, pks, texts, encoder, clock)
         clock.report("writing", chunks_total=len(texts), chunks_embedded=len(texts))
         written = _check_written(store, index_dir, ids, len(texts))
@@ -532,6 +549,17 @@ def _drop_unchunked(
                 tally.removed += 1
             else:
                 tally.added -= 1
+
+
+def _count_edits_in_place(edits: dict[str, str], planned: Sequence[_Planned], tally: _Tally) -> None:
+    """An indexed article that replaces a stored one read from the same file (its text-derived id
+    changed with the edit) was counted added, and the old one removed: it is one article changed."""
+    indexed = {item.article.id for item in planned}
+    for new_id in edits:
+        if new_id in indexed:
+            tally.added -= 1
+            tally.removed -= 1
+            tally.changed += 1
 
 
 def _store_articles(

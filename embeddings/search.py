@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -425,8 +425,8 @@ class Searcher:
         try:
             store = Store.open_readonly(directory / DB_NAME)
             store.check()
-            ids = np.load(directory / IDS_NAME).astype(np.int64, copy=False)
-            vectors = np.load(directory / VECTORS_NAME, mmap_mode="r")
+            ids = _load_array(directory, IDS_NAME, hint).astype(np.int64, copy=False)
+            vectors = _load_array(directory, VECTORS_NAME, hint, mmap_mode="r")
             vector_store = open_vector_store(index_dir, manifest, directory, vectors, ids)
             consistent = (
                 ids.ndim == 1
@@ -722,6 +722,15 @@ def _close(store: Store | None, vector_store: VectorStore | None) -> None:
         store.close()
     if vector_store is not None:
         vector_store.close()
+
+
+def _load_array(directory: Path, name: str, hint: str, mmap_mode: Literal["r"] | None = None) -> Any:
+    """An index array; a damaged one is IndexCorrupt naming the file, never numpy's message (which may
+    quote the file's bytes)."""
+    try:
+        return np.load(directory / name, mmap_mode=mmap_mode)
+    except Exception as exc:  # numpy raises ValueError, OSError, even SyntaxError on a damaged header
+        raise IndexCorrupt(f"the index at {directory.parent} has a damaged {name}; {hint}") from exc
 
 
 def _encoder_for(index_dir: Path, manifest: Manifest, encoder: Encoder | None) -> Encoder:

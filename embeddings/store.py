@@ -77,6 +77,7 @@ class StoredArticle:
     pk: int
     id: str
     content_hash: str
+    source: str = ""  # the file (or url) it was read from: an edit that changes a text-derived id keeps it
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -264,8 +265,8 @@ class Store:
 
     def stored_articles(self) -> dict[str, StoredArticle]:
         with self._lock:
-            rows = self.conn.execute("SELECT pk, id, content_hash FROM articles").fetchall()
-        return {r[1]: StoredArticle(int(r[0]), str(r[1]), str(r[2])) for r in rows}
+            rows = self.conn.execute("SELECT pk, id, content_hash, source FROM articles").fetchall()
+        return {r[1]: StoredArticle(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows}
 
     def count_articles(self) -> int:
         with self._lock:
