@@ -88,7 +88,11 @@ def _source_options(fetch_delay: float | None, retire_before: str | None) -> Any
             raise click.BadParameter(
                 "expected a day (YYYY-MM-DD) or a number of days (90d)", param_hint="--retire-before"
             ) from exc
-    return SourceOptions(FetchSettings.from_env(fetch_delay), day)
+    try:
+        fetch = FetchSettings.from_env(fetch_delay)
+    except ValueError as exc:  # NEWSBOT_FETCH_DELAY=soon: one line, not a traceback
+        raise click.UsageError(str(exc)) from exc
+    return SourceOptions(fetch, day)
 
 
 @click.group()

@@ -122,3 +122,15 @@ def test_an_article_from_a_feed_is_answered_with_its_url(
     first = result.citations[0]
     assert first.url == site.base + "/news/ferry.html"
     assert first.title == "Brackwater ferry gets a second electric boat"
+
+
+def test_a_bad_fetch_setting_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.cli import main
+
+    monkeypatch.setenv("NEWSBOT_FETCH_DELAY", "soon")
+    result = CliRunner().invoke(
+        main, ["index", "update", "https://courier.example/feed", "--index", str(tmp_path)]
+    )
+    assert result.exit_code == 2
+    assert "NEWSBOT_FETCH_DELAY and NEWSBOT_FETCH_TIMEOUT must be numbers of seconds" in result.stderr
+    assert not (tmp_path / "sources.sqlite").exists()
