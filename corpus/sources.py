@@ -24,7 +24,7 @@ import httpx
 
 from corpus.dedup import dedup
 from corpus.fetch import FetchSettings
-from corpus.fetch_state import STATE_NAME, FetchState
+from corpus.fetch_state import RETIRED, STATE_NAME, FetchState
 from corpus.models import Article, CorpusBatch
 from corpus.read import collect_files, read_articles
 from corpus.warc import is_warc, read_warc
@@ -70,13 +70,12 @@ def read_inputs(
     state_path = Path(state_dir) / STATE_NAME
     if urls or warcs or retire_before is not None or state_path.exists():
         with FetchState(state_path) as state:
-            if retire_before is not None:
-                retired = state.retire_before(retire_before)
-                notes.append(f"Retired {retired} fetched or archived articles dated before {retire_before}.")
             for warc in warcs:
                 read = read_warc(warc)
                 for article in read.articles:
-                    state.keep_article(article.url or article.source, article)
+                    key = article.url or article.source
+                    if state.status(key) != RETIRED:  # retired stays retired though its WARC is given again
+                        state.keep_article(key, article)
                 skipped.extend(read.skipped)
             if urls:
                 from corpus.crawl import crawl
@@ -84,6 +83,9 @@ def read_inputs(
                 report = crawl(urls, state, settings or FetchSettings.from_env(), transport)
                 skipped.extend(report.failed)
                 notes.append(report.note())
+            if retire_before is not None:  # last: what this run fetched or archived is retired too
+                retired = state.retire_before(retire_before)
+                notes.append(f"Retired {retired} fetched or archived articles dated before {retire_before}.")
             kept: list[Article] = list(state.articles())
         notes.append(f"Articles kept from the web and web archives: {len(kept)}.")
         articles = articles + kept

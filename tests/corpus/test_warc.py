@@ -107,6 +107,19 @@ def test_archived_articles_accumulate_when_the_warc_is_gone(tmp_path: Path) -> N
     assert {a.url for a in again.batch.articles} == {a.url for a in first.batch.articles}
 
 
+def test_retired_archived_articles_stay_retired_when_their_warc_is_read_again(tmp_path: Path) -> None:
+    path = tmp_path / "crawl.warc.gz"
+    archive(path)
+    # retired in the very run that first reads them: the ferry (March) and the library (March) go
+    read = read_inputs([path], tmp_path / "index", retire_before=date(2025, 4, 1))
+    assert sorted(a.title or "" for a in read.batch.articles) == [
+        "Frost spares Brackwater orchards",
+        "Swing bridge closes for six weeks of repairs",  # undated page: WARC-Date 2025-07-01
+    ]
+    again = read_inputs([path], tmp_path / "index")
+    assert len(again.batch.articles) == 2
+
+
 def test_a_damaged_warc_is_reported_and_keeps_what_was_read(tmp_path: Path) -> None:
     path = tmp_path / "crawl.warc"
     archive(path)
