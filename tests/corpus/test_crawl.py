@@ -161,3 +161,23 @@ def test_a_files_only_update_writes_no_state(tmp_path: Path) -> None:
     assert not (tmp_path / "index").exists()
     with FetchState.in_folder(tmp_path / "state") as state:
         assert state.counts() == {}
+
+
+def test_an_unreadable_robots_txt_forbids_the_site_for_the_run(site: Site, tmp_path: Path) -> None:
+    site.serve("/robots.txt", b"oops", "text/plain", status=503)
+    read = read_inputs([site.base + "/atom.xml"], tmp_path, SETTINGS)
+    assert read.batch.articles == ()
+    assert reasons(read)[site.base + "/atom.xml"] == (
+        "feed or sitemap not read: robots.txt could not be read (HTTP 503): the site is not fetched this run"
+    )
+    assert [path for path, _ in site.requests] == ["/robots.txt"]
+
+
+def test_a_gzipped_sitemap_is_unpacked(site: Site, tmp_path: Path) -> None:
+    import gzip
+
+    from tests.corpus.web_site import urlset
+
+    site.serve("/sitemap.xml.gz", gzip.compress(urlset(site.base, ["/news/choir.html"])), "application/gzip")
+    read = read_inputs([site.base + "/sitemap.xml.gz"], tmp_path, SETTINGS)
+    assert [a.title for a in read.batch.articles] == ["Brackwater youth choir wins national prize"]
