@@ -73,7 +73,7 @@ RETIRE_OPTION = click.option(
 def _source_options(fetch_delay: float | None, retire_before: str | None) -> Any:
     from datetime import date, timedelta
 
-    from corpus.fetch import FetchSettings
+    from corpus.web.client import FetchSettings
     from embeddings.build import SourceOptions
 
     day = None

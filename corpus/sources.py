@@ -4,8 +4,8 @@ Two kinds of input, and what each does to the archive:
 - **Files mirror.** `.txt`, `.html`, `.jsonl` files (and folders of them) are read as they are now
   (`corpus.read`): a file removed from the paths given removes its article at the next update.
 - **The web and web archives accumulate.** Articles fetched from the pages that feeds and sitemaps list
-  (`corpus.crawl`) and articles read from `.warc`/`.warc.gz` files (`corpus.warc`) are kept in the index
-  folder's `sources.sqlite` (`corpus.fetch_state`) and stay in every later update, whether or not the
+  (`corpus.web.crawl`) and articles read from `.warc`/`.warc.gz` files (`corpus.warc`) are kept in the index
+  folder's `sources.sqlite` (`corpus.web.state`) and stay in every later update, whether or not the
   feed still lists them or the WARC is given again, until retired by date (`retire_before`).
 
 With no url, no WARC and no kept article, nothing is written to the index folder: a files-only update is
@@ -23,11 +23,11 @@ from pathlib import Path
 import httpx
 
 from corpus.dedup import dedup
-from corpus.fetch import FetchSettings
-from corpus.fetch_state import RETIRED, STATE_NAME, FetchState
 from corpus.models import Article, CorpusBatch
 from corpus.read import collect_files, read_articles
 from corpus.warc import is_warc, read_warc
+from corpus.web.client import FetchSettings
+from corpus.web.state import RETIRED, STATE_NAME, FetchState
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def read_inputs(
                         state.keep_article(key, article)
                 skipped.extend(read.skipped)
             if urls:
-                from corpus.crawl import crawl
+                from corpus.web.crawl import crawl
 
                 report = crawl(urls, state, settings or FetchSettings.from_env(), transport)
                 skipped.extend(report.failed)

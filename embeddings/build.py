@@ -66,7 +66,7 @@ from embeddings.vector_config import VectorStoreConfig
 from embeddings.vector_store import current_record, drop_stale_vectors, release_superseded, write_vectors
 
 if TYPE_CHECKING:
-    from corpus.fetch import FetchSettings  # httpx: imported only when urls are read
+    from corpus.web.client import FetchSettings  # httpx: imported only when urls are read
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ class BuildReport:
 
 @dataclass(frozen=True)
 class SourceOptions:
-    """How urls are fetched (`corpus.fetch.FetchSettings`; from the environment when None) and the day
+    """How urls are fetched (`corpus.web.client.FetchSettings`; from the environment when None) and the day
     before which fetched and archived articles are retired."""
 
     fetch: FetchSettings | None = None

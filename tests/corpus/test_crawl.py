@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from corpus.fetch import AGENT, FetchSettings
-from corpus.fetch_state import FetchState
 from corpus.sources import SourcesRead, read_inputs
+from corpus.web.client import AGENT, FetchSettings
+from corpus.web.state import FetchState
 from tests.corpus.web_site import Site, mend_broken_page, running_site, serve_newsroom
 
 SETTINGS = FetchSettings(delay_s=0, timeout_s=0.5, max_bytes=200_000, max_attempts=3)

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli_index import summary
-from corpus.fetch import FetchSettings
+from corpus.web.client import FetchSettings
 from embeddings.build import SourceOptions, build_index, update_index
 from embeddings.encoder import HashingEncoder, SentenceTransformerEncoder
 from embeddings.search import Searcher

@@ -12,7 +12,7 @@ Politeness, as crawlers are expected to behave:
 
 trafilatura's `feeds` and `sitemaps` helpers fetch through their own urllib3 pool, with no hook for
 conditional requests, a size limit of our choosing or an injectable client, and they filter links by
-their own heuristics; hence httpx here (already a dependency) and `corpus.listings` for the parsing.
+their own heuristics; hence httpx here (already a dependency) and `corpus.web.listings` for the parsing.
 
 Not handled: cookies, logins, JavaScript-rendered pages, HTTP/2 server push; robots.txt is not cached
 between runs.

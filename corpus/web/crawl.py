@@ -1,4 +1,4 @@
-"""Feeds and sitemaps to new article pages, fetched once each and remembered (`corpus.fetch_state`).
+"""Feeds and sitemaps to new article pages, fetched once each and remembered (`corpus.web.state`).
 
 A run: each feed or sitemap given is fetched conditionally (a 304 lists nothing new), a sitemap index's
 sitemaps in turn (up to `MAX_LISTINGS` listings a run); every url listed that is not known yet is noted
@@ -21,10 +21,10 @@ from urllib.parse import urlsplit
 import httpx
 
 from corpus.errors import CorpusError
-from corpus.fetch import Fetcher, FetchFailed, FetchSettings
-from corpus.fetch_state import FetchState, PendingPage
-from corpus.listings import NotAListing, parse_listing
 from corpus.models import SkippedFile
+from corpus.web.client import Fetcher, FetchFailed, FetchSettings
+from corpus.web.listings import NotAListing, parse_listing
+from corpus.web.state import FetchState, PendingPage
 
 log = logging.getLogger(__name__)
 
