@@ -10,9 +10,11 @@ Politeness, as crawlers are expected to behave:
   hold the run), and a size limit (`max_bytes`) checked while streaming.
 - an honest User-Agent: `newsbot/0.1`, with `(+CONTACT)` from env NEWSBOT_CONTACT when set.
 
-trafilatura's `feeds` and `sitemaps` helpers fetch through their own urllib3 pool, with no hook for
-conditional requests, a size limit of our choosing or an injectable client, and they filter links by
-their own heuristics; hence httpx here (already a dependency) and `corpus.web.listings` for the parsing.
+trafilatura's `feeds` and `sitemaps` helpers (2.3) fetch through their own urllib3 pool: their config
+sets the User-Agent, a timeout and a size limit, but there is no injectable client, no conditional
+request, and robots.txt is read only for its `Sitemap:` lines, never its `Disallow:` rules; they also
+filter the links by their own heuristics (domain, language). Hence httpx here (already a dependency) and
+`corpus.web.listings` (feedparser, lxml) for the parsing.
 
 Not handled: cookies, logins, JavaScript-rendered pages, HTTP/2 server push; robots.txt is not cached
 between runs.
