@@ -181,3 +181,15 @@ def test_a_gzipped_sitemap_is_unpacked(site: Site, tmp_path: Path) -> None:
     site.serve("/sitemap.xml.gz", gzip.compress(urlset(site.base, ["/news/choir.html"])), "application/gzip")
     read = read_inputs([site.base + "/sitemap.xml.gz"], tmp_path, SETTINGS)
     assert [a.title for a in read.batch.articles] == ["Brackwater youth choir wins national prize"]
+
+
+def test_redirects_are_followed_and_each_hop_asked_of_robots_txt(site: Site, tmp_path: Path) -> None:
+    from tests.corpus.web_site import rss
+
+    site.redirects["/news/old-ferry.html"] = "/news/ferry.html"
+    site.redirects["/news/moved.html"] = "/private/secret.html"
+    site.serve("/moved.rss", rss(site.base, ["old-ferry", "moved"]), "application/rss+xml")
+    read = read_inputs([site.base + "/moved.rss"], tmp_path, SETTINGS)
+    assert [a.url for a in read.batch.articles] == [site.base + "/news/ferry.html"]
+    assert reasons(read)[site.base + "/news/moved.html"].startswith("forbidden by the site's robots.txt")
+    assert site.hits("/private/secret.html") == 0

@@ -192,6 +192,7 @@ class Site:
     base: str = ""
     pages: dict[str, tuple[int, str, bytes]] = field(default_factory=dict)
     slow: set[str] = field(default_factory=set)
+    redirects: dict[str, str] = field(default_factory=dict)  # path -> where a 301 sends it
     requests: list[tuple[str, str]] = field(default_factory=list)  # (path, "200"/"304"/...)
     user_agents: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -216,6 +217,14 @@ def running_site() -> Iterator[Site]:
                 site.user_agents.add(self.headers.get("User-Agent", ""))
             if path in site.slow:
                 time.sleep(SLOW_S)
+            if path in site.redirects:
+                with site.lock:
+                    site.requests.append((path, "301"))
+                self.send_response(301)
+                self.send_header("Location", site.redirects[path])
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             status, kind, body = site.pages.get(path, (404, "text/html", b"<html>not found</html>"))
             etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
             if status == 200 and kind.endswith("xml") and self.headers.get("If-None-Match") == etag:
