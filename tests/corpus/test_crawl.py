@@ -15,7 +15,7 @@ from corpus.web.client import AGENT, FetchSettings
 from corpus.web.state import FetchState
 from tests.corpus.web_site import Site, mend_broken_page, running_site, serve_newsroom
 
-SETTINGS = FetchSettings(delay_s=0, timeout_s=0.5, max_bytes=200_000, max_attempts=3)
+SETTINGS = FetchSettings(delay_s=0, timeout_s=1.5, max_bytes=200_000, max_attempts=3)
 LISTINGS = ["/feed.rss", "/atom.xml", "/sitemap_index.xml", "/news-sitemap.xml"]
 GOOD = ["ferry", "library", "orchard", "bridge", "choir", "market"]
 
@@ -51,7 +51,7 @@ def test_first_run_indexes_the_articles_and_reports_each_failure(site: Site, tmp
     why = reasons(read)
     assert why[f"{site.base}/news/missing.html"].startswith("HTTP 404")
     assert why[f"{site.base}/news/broken.html"].startswith("HTTP 500")
-    assert why[f"{site.base}/news/slow.html"].startswith("timed out after 0.5 s")
+    assert why[f"{site.base}/news/slow.html"].startswith("timed out after 1.5 s")
     assert why[f"{site.base}/news/huge.html"].startswith("larger than the size limit")
     assert why[f"{site.base}/files/report.pdf"].startswith("not an HTML page (application/pdf)")
     assert why[f"{site.base}/private/secret.html"].startswith("forbidden by the site's robots.txt")

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-SLOW_S = 1.5  # the slow page's delay: past the tests' timeout (0.5 s), short enough for a test
+SLOW_S = 4.0  # the slow page's delay: well past the tests' timeout (1.5 s), even on a loaded machine
 HUGE_BYTES = 300_000  # the huge page's size: past the tests' limit (200 kB)
 
 # (slug, title, date, paragraphs): invented stories, each on its own subject so none is a near-duplicate

@@ -18,7 +18,7 @@ from embeddings.encoder import HashingEncoder, SentenceTransformerEncoder
 from embeddings.search import Searcher
 from tests.corpus.web_site import Site, running_site, serve_newsroom
 
-OPTIONS = SourceOptions(FetchSettings(delay_s=0, timeout_s=0.5, max_bytes=200_000))
+OPTIONS = SourceOptions(FetchSettings(delay_s=0, timeout_s=1.5, max_bytes=200_000))
 
 
 @pytest.fixture
