@@ -279,6 +279,14 @@ def _read(
     options = sources or SourceOptions()
     read = read_inputs(paths, index_dir, options.fetch, retire_before=options.retire_before)
     batch = read.batch
+    if not batch.articles and batch.skipped:
+        # say why here: a first run whose every url failed would otherwise end without its reasons
+        shown = "; ".join(f"{s.source}: {s.reason}" for s in batch.skipped[:3])
+        more = f"; and {len(batch.skipped) - 3} more" if len(batch.skipped) > 3 else ""
+        raise NothingToIndex(
+            f"no article to index was found (skipped {shown}{more}); "
+            f"the index at {index_dir} was left as it was"
+        )
     clock.report("reading", articles_total=len(batch.articles), articles_done=len(batch.articles))
     return batch, read.notes
 

@@ -134,3 +134,16 @@ def test_a_bad_fetch_setting_is_one_clear_error(tmp_path: Path, monkeypatch: pyt
     assert result.exit_code == 2
     assert "NEWSBOT_FETCH_DELAY and NEWSBOT_FETCH_TIMEOUT must be numbers of seconds" in result.stderr
     assert not (tmp_path / "sources.sqlite").exists()
+
+
+def test_a_run_where_every_url_fails_says_why(
+    site: Site, tmp_path: Path, fake_encoder: HashingEncoder
+) -> None:
+    from embeddings.build import NothingToIndex
+
+    site.serve("/robots.txt", b"User-agent: newsbot\nDisallow: /\n", "text/plain")
+    with pytest.raises(NothingToIndex) as caught:
+        update_index([site.base + "/atom.xml"], tmp_path / "index", fake_encoder, sources=OPTIONS)
+    assert f"{site.base}/atom.xml: feed or sitemap not read: forbidden by the site's robots.txt" in str(
+        caught.value
+    )
