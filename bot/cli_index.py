@@ -35,7 +35,8 @@ MODEL_OPTION = click.option(
     f"4-bit, shipped with newsbot) [env {ENV_MODEL}; default: all-MiniLM-L6-v2, shipped with newsbot]. "
     "The index records it and queries use it.",
 )
-PATHS = click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+# Strings, not paths: an http(s) url is a feed or sitemap to fetch (Path would fold its "//").
+PATHS = click.argument("paths", nargs=-1, required=True)
 WORKERS_OPTION = click.option(
     "--workers",
     type=click.IntRange(min=1),
@@ -54,6 +55,48 @@ RAY_ADDRESS_OPTION = click.option(
 )
 
 
+# --- fetching from the web (corpus.sources): options of build and update -----------------------------
+FETCH_DELAY_OPTION = click.option(
+    "--fetch-delay",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Seconds between two requests to one site when fetching feeds and sitemaps "
+    "[env NEWSBOT_FETCH_DELAY; default 2; a longer robots.txt Crawl-delay wins].",
+)
+RETIRE_OPTION = click.option(
+    "--retire-before",
+    default=None,
+    metavar="YYYY-MM-DD|Nd",
+    help="First drop the articles fetched from the web or read from web archives that are dated before "
+    "this day (or older than N days: 90d). Files given as PATHS are not affected: they mirror.",
+)
+
+
+def _source_options(fetch_delay: float | None, retire_before: str | None) -> Any:
+    from datetime import date, timedelta
+
+    from corpus.web.client import FetchSettings
+    from embeddings.build import SourceOptions
+
+    day = None
+    if retire_before:
+        text = retire_before.strip().lower()
+        try:
+            if text.endswith("d") and text[:-1].isdigit():
+                day = date.today() - timedelta(days=int(text[:-1]))
+            else:
+                day = date.fromisoformat(text)
+        except ValueError as exc:
+            raise click.BadParameter(
+                "expected a day (YYYY-MM-DD) or a number of days (90d)", param_hint="--retire-before"
+            ) from exc
+    try:
+        fetch = FetchSettings.from_env(fetch_delay)
+    except ValueError as exc:  # NEWSBOT_FETCH_DELAY=soon: one line, not a traceback
+        raise click.UsageError(str(exc)) from exc
+    return SourceOptions(fetch, day)
+
+
 @click.group()
 def index() -> None:
     """Build, update and describe the index of articles."""
@@ -65,11 +108,20 @@ def index() -> None:
 @MODEL_OPTION
 @WORKERS_OPTION
 @RAY_ADDRESS_OPTION
+@FETCH_DELAY_OPTION
+@RETIRE_OPTION
 def build(
-    paths: tuple[Path, ...], index_dir: Path | None, model: Path | None, workers: int, ray_address: str | None
+    paths: tuple[str, ...],
+    index_dir: Path | None,
+    model: Path | None,
+    workers: int,
+    ray_address: str | None,
+    fetch_delay: float | None,
+    retire_before: str | None,
 ) -> None:
-    """Index the articles in PATHS (files or folders: .txt dumps, .html, .jsonl), replacing the index."""
-    _run("build", paths, index_dir, model, workers, ray_address)
+    """Index the articles in PATHS (files or folders: .txt dumps, .html, .jsonl, .warc; or http(s) urls of
+    RSS/Atom feeds and sitemaps), replacing the index."""
+    _run("build", paths, index_dir, model, workers, ray_address, _source_options(fetch_delay, retire_before))
 
 
 @index.command()
@@ -78,28 +130,38 @@ def build(
 @MODEL_OPTION
 @WORKERS_OPTION
 @RAY_ADDRESS_OPTION
+@FETCH_DELAY_OPTION
+@RETIRE_OPTION
 def update(
-    paths: tuple[Path, ...], index_dir: Path | None, model: Path | None, workers: int, ray_address: str | None
+    paths: tuple[str, ...],
+    index_dir: Path | None,
+    model: Path | None,
+    workers: int,
+    ray_address: str | None,
+    fetch_delay: float | None,
+    retire_before: str | None,
 ) -> None:
     """Bring the index in line with PATHS: embed new and changed articles, drop removed ones.
+    Articles from feed/sitemap urls and .warc files accumulate: they stay until retired.
     With another model than the index's, everything is embedded again."""
-    _run("update", paths, index_dir, model, workers, ray_address)
+    _run("update", paths, index_dir, model, workers, ray_address, _source_options(fetch_delay, retire_before))
 
 
 def _run(
     mode: str,
-    paths: tuple[Path, ...],
+    paths: tuple[str, ...],
     index_dir: Path | None,
     model: Path | None,
     workers: int = 1,
     ray_address: str | None = None,
+    sources: Any = None,
 ) -> None:
     quiet_logs()
     target = index_dir if index_dir is not None else default_index_dir()
     with user_errors():
-        missing = [p for p in paths if not p.exists()]
-        if missing:
-            raise FileNotFoundError(2, "No such file or directory", str(missing[0]))
+        from corpus.sources import split_inputs
+
+        split_inputs(paths)  # a missing path fails here, before anything is fetched or read
         from embeddings.build import build_index, update_index
         from embeddings.model_choice import ModelChoice
         from embeddings.onnx_encoder import prepare_query_encoder
@@ -114,7 +176,14 @@ def _run(
             # Checked here, before any file is read: without Ray this fails at once, saying what to install.
             embedder = WorkerPoolEncoder(encoder, workers, address=ray_address)
         with _Bar() as bar:
-            report = run(list(paths), target, embedder, max_tokens=choice.max_tokens, progress=bar.update)
+            report = run(
+                list(paths),
+                target,
+                embedder,
+                max_tokens=choice.max_tokens,
+                progress=bar.update,
+                sources=sources,
+            )
         click.echo(summary(report), err=True)
         # While the model is loaded anyway: the light query encoder that makes `newsbot ask` start fast.
         note = prepare_query_encoder(encoder)

@@ -6,7 +6,8 @@ These are the jusText family's signals without link density (a text dump has no 
 article among the lines is `corpus.textdump`'s job; this module only describes lines.
 
 It does not handle: right-to-left or CJK stop-word density (Chinese and Japanese have no stop-word list
-here, so their lines are judged on length and punctuation alone), or boilerplate phrasing in languages
+here, so a line written mostly in CJK characters is marked `cjk` and judged on length and sentence
+punctuation alone), or boilerplate phrasing in languages
 other than English beyond a handful of common words.
 """
 
@@ -386,6 +387,7 @@ class Line:
     repeats: int = 1
     capitalised: float = 0.0  # share of words after the first that start with a capital: Title Case
     echoed: bool = False  # the line before or after it has the same words (numbers aside)
+    cjk: bool = False  # written mostly in Chinese, Japanese or Korean characters: no stop-word list fits
 
     @property
     def is_long(self) -> bool:
@@ -436,6 +438,7 @@ def describe(lines: Sequence[tuple[int, str]], stats: BatchStats | None = None) 
                 capitalised=_capitalised(text),
                 echoed=(n > 0 and shapes[n - 1] == shapes[n])
                 or (n + 1 < len(lines) and shapes[n + 1] == shapes[n]),
+                cjk=cjk * 2 >= sum(c.isalpha() for c in text) > 0,
             )
         )
     return out

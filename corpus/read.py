@@ -7,6 +7,8 @@ skipped) of these kinds, each optionally gzip-compressed (`.gz`):
   learns from them together which lines recur across files (menus, footers); then each is parsed.
 - `.html`, `.htm`: pages, through `corpus.html.parse_html`.
 - `.jsonl`: one article per line, streamed (`corpus.jsonl`).
+- `.warc`: web archives, each HTML response record an article (`corpus.warc`). Read here they mirror as
+  files do; `corpus.sources` (what the index commands call) keeps their articles instead.
 
 A file that gives no article is recorded with its reason (`SkippedFile`), never raised: empty, binary,
 an encoding nothing fits, over the size limit (`corpus.decode.MAX_DOCUMENT_BYTES`), no article in it, a
@@ -34,7 +36,7 @@ from corpus.models import Article, CorpusBatch, SkippedFile
 
 log = logging.getLogger(__name__)
 
-KINDS = {".txt": "txt", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
+KINDS = {".txt": "txt", ".html": "html", ".htm": "html", ".jsonl": "jsonl", ".warc": "warc"}
 _KNOWN = ", ".join([*KINDS, *(k + ".gz" for k in KINDS)])
 
 
@@ -118,6 +120,12 @@ def read_articles(
                 articles.extend((position, a) for a in result.articles)
                 skipped.extend(result.skipped)
                 warnings.extend(result.warnings)
+            elif kind == "warc":
+                from corpus.warc import read_warc
+
+                warc = read_warc(file)
+                articles.extend((position, a) for a in warc.articles)
+                skipped.extend(warc.skipped)
             elif kind == "html":
                 html = read_text_file(file, html=True).text
                 articles.append((position, parse_html(html, source)))

@@ -189,11 +189,22 @@ def _is_good(line: Line) -> bool:
         return False
     if line.length >= _W["long"] and (line.stop_density >= _W["long_stops"] or line.sentences >= 2):
         return True
+    if line.cjk and line.words >= 8 and line.ends_sentence:
+        # Chinese and Japanese have no stop words to count and their prose no spaces: a line of 16+ CJK
+        # characters (a character is worth about half a word) ending on sentence punctuation is running
+        # text, where menus and headlines end on none.
+        return True
     return line.length >= _W["mid"] and line.ends_sentence and line.stop_density >= _W["mid_stops"]
 
 
 def _is_sentence(line: Line) -> bool:
-    return not _is_bad(line) and line.words >= 4 and line.ends_sentence and line.stop_density >= 0.25
+    # CJK lines have no stop words to count (see `_is_good`): their sentence punctuation has to do
+    return (
+        not _is_bad(line)
+        and line.words >= 4
+        and line.ends_sentence
+        and (line.stop_density >= 0.25 or line.cjk)
+    )
 
 
 def _is_textlike(line: Line) -> bool:

@@ -1,6 +1,7 @@
 """Build and update an index directory, atomically (layout in `embeddings.manifest`).
 
-`build_index` reads files (via `corpus.read.read_paths`), chunks, embeds and writes a new generation;
+`build_index` reads files and urls (via `corpus.sources.read_inputs`), chunks, embeds and writes a new
+generation;
 `update_index` does the same but copies the current generation, embeds only new and changed articles,
 deletes removed ones and keeps every other vector as it is. Either way the new generation becomes current
 only when complete, by replacing `manifest.json` atomically; a crash, Ctrl-C or `kill -9` at any point
@@ -24,10 +25,10 @@ import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -64,6 +65,9 @@ from embeddings.manifest import (
 from embeddings.store import Store, StoredArticle
 from embeddings.vector_config import VectorStoreConfig
 from embeddings.vector_store import current_record, drop_stale_vectors, release_superseded, write_vectors
+
+if TYPE_CHECKING:
+    from corpus.web.client import FetchSettings  # httpx: imported only when urls are read
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +121,15 @@ class BuildReport:
     notes: tuple[str, ...] = field(default=())
 
 
+@dataclass(frozen=True)
+class SourceOptions:
+    """How urls are fetched (`corpus.web.client.FetchSettings`; from the environment when None) and the day
+    before which fetched and archived articles are retired."""
+
+    fetch: FetchSettings | None = None
+    retire_before: date | None = None
+
+
 @dataclass
 class _Settings:
     max_tokens: int
@@ -160,13 +173,15 @@ def build_index(
     index_kind: IndexKind | None = None,
     max_tokens: int = DEFAULT_MAX_TOKENS,
     overlap_tokens: int = DEFAULT_OVERLAP_TOKENS,
+    sources: SourceOptions | None = None,
 ) -> BuildReport:
     """Read every file under `paths` and build a fresh index in `index_dir`, replacing any old one."""
     clock = _Clock(progress)
-    batch = _read(paths, clock)
-    return _run(
+    batch, notes = _read(paths, Path(index_dir), clock, sources)
+    report = _run(
         "build", batch, Path(index_dir), encoder, clock, _Settings(max_tokens, overlap_tokens, index_kind)
     )
+    return replace(report, notes=(*notes, *report.notes))
 
 
 def update_index(
@@ -178,14 +193,17 @@ def update_index(
     index_kind: IndexKind | None = None,
     max_tokens: int = DEFAULT_MAX_TOKENS,
     overlap_tokens: int = DEFAULT_OVERLAP_TOKENS,
+    sources: SourceOptions | None = None,
 ) -> BuildReport:
     """Bring `index_dir` in line with the files under `paths`: embed new and changed articles, delete
-    the ones no longer there, keep the rest. Builds from scratch when there is no usable index."""
+    the ones no longer there, keep the rest. Builds from scratch when there is no usable index.
+    Articles fetched from urls or read from web archives accumulate instead (`corpus.sources`)."""
     clock = _Clock(progress)
-    batch = _read(paths, clock)
-    return _run(
+    batch, notes = _read(paths, Path(index_dir), clock, sources)
+    report = _run(
         "update", batch, Path(index_dir), encoder, clock, _Settings(max_tokens, overlap_tokens, index_kind)
     )
+    return replace(report, notes=(*notes, *report.notes))
 
 
 def build_index_from_articles(
@@ -251,13 +269,27 @@ def embed_hash(article: Article, settings: dict[str, Any]) -> str:
 # --- the run ------------------------------------------------------------------------------------------
 
 
-def _read(paths: Sequence[str | Path], clock: _Clock) -> CorpusBatch:
-    from corpus.read import read_paths
+def _read(
+    paths: Sequence[str | Path], index_dir: Path, clock: _Clock, sources: SourceOptions | None
+) -> tuple[CorpusBatch, tuple[str, ...]]:
+    # Files, web archives and feed/sitemap urls; what was fetched or archived before is kept in the
+    # index folder and comes back in every batch (corpus.sources).
+    from corpus.sources import read_inputs
 
     clock.report("reading")
-    batch: CorpusBatch = read_paths(paths)
+    options = sources or SourceOptions()
+    read = read_inputs(paths, index_dir, options.fetch, retire_before=options.retire_before)
+    batch = read.batch
+    if not batch.articles and batch.skipped:
+        # say why here: a first run whose every url failed would otherwise end without its reasons
+        shown = "; ".join(f"{s.source}: {s.reason}" for s in batch.skipped[:3])
+        more = f"; and {len(batch.skipped) - 3} more" if len(batch.skipped) > 3 else ""
+        raise NothingToIndex(
+            f"no article to index was found (skipped {shown}{more}); "
+            f"the index at {index_dir} was left as it was"
+        )
     clock.report("reading", articles_total=len(batch.articles), articles_done=len(batch.articles))
-    return batch
+    return batch, read.notes
 
 
 @contextmanager
