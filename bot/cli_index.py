@@ -1,11 +1,15 @@
 """`newsbot index build|update|stats`: make, refresh and describe the index, with a progress bar.
 
 Building is atomic (see `embeddings.build`): Ctrl-C or a crash leaves the previous index as it was.
+A build that finds another one running on the same folder says so at once and waits for it: the user
+asked for this run, and an update after another one still brings the index in line with its own sources.
+`newsbot index watch` (bot/cli_watch.py) instead skips a run that finds the lock taken.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +21,8 @@ from embeddings.model_choice import ENV_MODEL
 
 if TYPE_CHECKING:
     from embeddings.build import BuildProgress, BuildReport
+    from embeddings.encoder import Encoder
+    from embeddings.model_choice import ModelChoice
 
 INDEX_OPTION = click.option(
     "--index",
@@ -52,7 +58,21 @@ RAY_ADDRESS_OPTION = click.option(
 )
 
 
-@click.group()
+class _IndexGroup(click.Group):
+    """`watch` lives in bot/cli_watch.py, which builds on this module: imported when it is run."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), "watch"])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name == "watch":
+            from bot.cli_watch import watch
+
+            return watch
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_IndexGroup)
 def index() -> None:
     """Build, update and describe the index of articles."""
 
@@ -95,29 +115,65 @@ def _run(
     quiet_logs()
     target = index_dir if index_dir is not None else default_index_dir()
     with user_errors():
-        missing = [p for p in paths if not p.exists()]
-        if missing:
-            raise FileNotFoundError(2, "No such file or directory", str(missing[0]))
-        from embeddings.build import build_index, update_index
-        from embeddings.model_choice import ModelChoice
+        check_sources(paths)
+        from embeddings.generations import busy_message
         from embeddings.onnx_encoder import prepare_query_encoder
 
-        run = build_index if mode == "build" else update_index
-        choice = ModelChoice.resolve(model)
-        encoder = choice.encoder()
-        embedder = encoder
-        if workers > 1:
-            from embeddings.distributed import WorkerPoolEncoder
+        choice, encoder, embedder = load_encoder(model, workers, ray_address)
 
-            # Checked here, before any file is read: without Ray this fails at once, saying what to install.
-            embedder = WorkerPoolEncoder(encoder, workers, address=ray_address)
+        def say_waiting(pid: int | None) -> None:
+            click.echo(busy_message(target, pid), err=True)
+
         with _Bar() as bar:
-            report = run(list(paths), target, embedder, max_tokens=choice.max_tokens, progress=bar.update)
+            report = index_once(mode, paths, target, embedder, choice, bar.update, say_waiting)
         click.echo(summary(report), err=True)
         # While the model is loaded anyway: the light query encoder that makes `newsbot ask` start fast.
         note = prepare_query_encoder(encoder)
         if note:
             click.echo(note, err=True)
+
+
+def check_sources(paths: Sequence[Path]) -> None:
+    """Every source given exists (one error naming the first that does not)."""
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise FileNotFoundError(2, "No such file or directory", str(missing[0]))
+
+
+def load_encoder(
+    model: Path | None, workers: int = 1, ray_address: str | None = None
+) -> tuple[ModelChoice, Encoder, Encoder]:
+    """The model chosen (flag, else NEWSBOT_MODEL, else the default), loaded; and what embeds with it
+    (a pool of Ray workers with `workers` > 1)."""
+    from embeddings.model_choice import ModelChoice
+
+    choice = ModelChoice.resolve(model)
+    encoder = choice.encoder()
+    embedder = encoder
+    if workers > 1:
+        from embeddings.distributed import WorkerPoolEncoder
+
+        # Checked here, before any file is read: without Ray this fails at once, saying what to install.
+        embedder = WorkerPoolEncoder(encoder, workers, address=ray_address)
+    return choice, encoder, embedder
+
+
+def index_once(
+    mode: str,
+    paths: Sequence[Path],
+    target: Path,
+    embedder: Encoder,
+    choice: ModelChoice,
+    progress: Callable[[BuildProgress], None] | None = None,
+    if_locked: Callable[[int | None], None] | None = None,
+) -> BuildReport:
+    """One `index build` or `index update` of `target` from `paths` (what `watch` repeats)."""
+    from embeddings.build import build_index, update_index
+
+    run = build_index if mode == "build" else update_index
+    return run(
+        list(paths), target, embedder, max_tokens=choice.max_tokens, progress=progress, if_locked=if_locked
+    )
 
 
 class _Bar:
