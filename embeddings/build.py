@@ -167,10 +167,9 @@ def build_index(
 ) -> BuildReport:
     """Read every file under `paths` and build a fresh index in `index_dir`, replacing any old one."""
     clock = _Clock(progress)
-    batch = _read(paths, clock)
     return _run(
         "build",
-        batch,
+        lambda: _read(paths, clock),
         Path(index_dir),
         encoder,
         clock,
@@ -192,10 +191,9 @@ def update_index(
     """Bring `index_dir` in line with the files under `paths`: embed new and changed articles, delete
     the ones no longer there, keep the rest. Builds from scratch when there is no usable index."""
     clock = _Clock(progress)
-    batch = _read(paths, clock)
     return _run(
         "update",
-        batch,
+        lambda: _read(paths, clock),
         Path(index_dir),
         encoder,
         clock,
@@ -220,7 +218,7 @@ def build_index_from_articles(
     batch = CorpusBatch(tuple(articles), tuple(skipped), tuple(duplicates))
     return _run(
         "build",
-        batch,
+        lambda: batch,
         Path(index_dir),
         encoder,
         _Clock(progress),
@@ -245,7 +243,7 @@ def update_index_from_articles(
     batch = CorpusBatch(tuple(articles), tuple(skipped), tuple(duplicates))
     return _run(
         "update",
-        batch,
+        lambda: batch,
         Path(index_dir),
         encoder,
         _Clock(progress),
@@ -313,10 +311,18 @@ def clean_stale(index_dir: Path, vector_store: VectorStoreConfig | None = None) 
 
 
 def _run(
-    mode: str, batch: CorpusBatch, index_dir: Path, encoder: Encoder, clock: _Clock, settings: _Settings
+    mode: str,
+    read: Callable[[], CorpusBatch],
+    index_dir: Path,
+    encoder: Encoder,
+    clock: _Clock,
+    settings: _Settings,
 ) -> BuildReport:
     counter = encoder.count_tokens
+    # Locked before the sources are read: a second run learns at once that another one is running.
     with build_lock(index_dir, settings.if_locked):
+        clock.started = time.perf_counter()  # the time waited for another build is not this one's
+        batch = read()
         clean_stale(index_dir, settings.vector_store)
         previous: Manifest | None = None
         reason: str | None = None
