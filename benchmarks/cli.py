@@ -23,6 +23,7 @@ BENCHMARKS: dict[str, str] = {
     "recency": "benchmarks.recency:main",
     "followups": "benchmarks.followups:main",
     "llm": "benchmarks.llm:main",
+    "live": "benchmarks.live:main",
 }
 
 
