@@ -122,7 +122,8 @@ def measure_switch(scratch: Path, rounds: int) -> dict[str, Any]:
         capture_output=True,
     )
     stream = Stream(index_dir, env)
-    latencies: list[float] = []
+    latencies: list[float] = []  # idle stream: the first question comes after the update ended
+    busy_s: list[float] = []  # busy stream: it last looked for a new generation under a second ago
     updates: list[float] = []
     asked = errors = 0
     restart: list[float] = []
@@ -131,13 +132,22 @@ def measure_switch(scratch: Path, rounds: int) -> dict[str, Any]:
         for n in range(rounds):
             title, text, question, word = QUESTIONS[n % len(QUESTIONS)]
             write_article(sources, n, title, text)
+            busy = n % 2 == 1  # odd rounds: questions keep coming while the update runs (a busy bot)
             began = time.perf_counter()
-            subprocess.run(
+            update = subprocess.Popen(
                 [*newsbot, "index", "update", str(sources), "--index", str(index_dir)],
                 env=env,
-                check=True,
-                capture_output=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
             )
+            while update.poll() is None:
+                if busy:
+                    errors += "error" in stream.ask(question)
+                    asked += 1
+                else:
+                    time.sleep(0.02)
+            if update.returncode != 0:
+                raise click.ClickException(f"round {n}: index update failed ({update.returncode})")
             ended = time.perf_counter()
             updates.append(ended - began)
             while True:
@@ -146,7 +156,7 @@ def measure_switch(scratch: Path, rounds: int) -> dict[str, Any]:
                 errors += "error" in result
                 if any(c["url"] == f"https://gazette.example/live/{n}" for c in result.get("citations", [])):
                     assert word in result["answer"], result["answer"]
-                    latencies.append(time.perf_counter() - ended)
+                    (busy_s if busy else latencies).append(time.perf_counter() - ended)
                     break
                 if time.perf_counter() - ended > 60:
                     raise click.ClickException(f"round {n}: the stream never answered from the update")
@@ -163,6 +173,7 @@ def measure_switch(scratch: Path, rounds: int) -> dict[str, Any]:
     return {
         "rounds": rounds,
         "switch_s": latencies,
+        "busy_switch_s": busy_s,
         "update_s": updates,
         "restart_s": restart,
         "questions": asked,
@@ -220,6 +231,13 @@ def measure_memory(scratch: Path, articles: int) -> dict[str, float]:
     with live.use() as current:
         current.search(queries[0], k=8)
         figures["old_closed_mb"] = rss_mb()
+    for extra in range(1, 4):  # more updates, each generation closed once the next is open: steady?
+        more = [invent(articles + k) for k in range(extra + 1)]
+        update_index_from_articles([*corpus, *more], index_dir, encoder)
+        with live.use() as current:
+            for q in queries:
+                current.search(q, k=8)
+    figures["three_updates_later_mb"] = rss_mb()
     live.close()
     return figures
 
@@ -243,9 +261,12 @@ def main(rounds: int, articles: int, skip_switch: bool) -> None:
     click.echo(f"\nmachine: {machine()}")
     if switch is not None:
         lat = switch["switch_s"]
+        busy = switch["busy_switch_s"] or [float("nan")]
         click.echo(
-            f"switch, {switch['rounds']} updates: update's end -> first answer from it median "
-            f"{statistics.median(lat):.2f} s, max {max(lat):.2f} s ({switch['questions']} questions asked, "
+            f"switch, {switch['rounds']} updates: update's end -> first answer from it, idle stream median "
+            f"{statistics.median(lat):.2f} s, max {max(lat):.2f} s; busy stream (asked all through the "
+            f"update) median {statistics.median(busy):.2f} s, max {max(busy):.2f} s "
+            f"({switch['questions']} questions asked, "
             f"{switch['errors']} errors); baseline, a fresh `newsbot ask` (restart): median "
             f"{statistics.median(switch['restart_s']):.2f} s; the updates themselves median "
             f"{statistics.median(switch['update_s']):.1f} s"
@@ -255,5 +276,5 @@ def main(rounds: int, articles: int, skip_switch: bool) -> None:
         f"one generation open {memory['one_generation_mb']:.0f} MB; "
         f"two open {memory['two_generations_mb']:.0f} MB "
         f"(+{memory['two_generations_mb'] - memory['one_generation_mb']:.0f} MB); old one closed "
-        f"{memory['old_closed_mb']:.0f} MB"
+        f"{memory['old_closed_mb']:.0f} MB; three updates later {memory['three_updates_later_mb']:.0f} MB"
     )

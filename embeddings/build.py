@@ -5,6 +5,8 @@
 deletes removed ones and keeps every other vector as it is. Either way the new generation becomes current
 only when complete, by replacing `manifest.json` atomically; a crash, Ctrl-C or `kill -9` at any point
 leaves the previous index whole and answering, and the next build removes the half-written directory.
+A superseded generation is removed only when no running process reads it (`embeddings.generations`), and
+a full disk is one `DiskFull` error after which the half-written generation is removed.
 
 An article counts as changed when what is embedded changes: its text, title or publication day, or the
 chunking settings. Other metadata (source, url, publisher, byline) is updated in place without
@@ -330,9 +332,9 @@ def _run(
             previous, reason = _usable_previous(index_dir, encoder, settings)
         stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{os.getpid()}-{secrets.token_hex(3)}"
         temp = index_dir / f"{TEMP_PREFIX}{stamp}"
-        temp.mkdir()
-        create_readers_lock(temp)
         try:
+            temp.mkdir()
+            create_readers_lock(temp)
             report = _write_generation(
                 mode,
                 batch,

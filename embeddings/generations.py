@@ -24,6 +24,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 from embeddings.errors import IndexError_
 from embeddings.manifest import LOCK_NAME
@@ -66,13 +67,20 @@ def build_lock(index_dir: Path, if_taken: Callable[[int | None], None] | None = 
             logger.info("waiting for another build of %s to finish%s", index_dir, _pid_note(pid))
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         try:
-            handle.seek(0)
-            handle.truncate()
-            handle.write(f"{os.getpid()}\n")
-            handle.flush()
+            _note_holder(handle)
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _note_holder(handle: TextIO) -> None:
+    """Write this process's pid into the lock file, for the next build's message; only a courtesy, so a
+    full disk or a read-only folder does not stop the build here."""
+    try:  # unbuffered: a failed write must not be retried when the file is closed
+        os.ftruncate(handle.fileno(), 0)
+        os.pwrite(handle.fileno(), f"{os.getpid()}\n".encode("ascii"), 0)
+    except OSError as exc:
+        logger.debug("could not note the build's pid in the lock file: %s", exc)
 
 
 def _holder(lock_file: Path) -> int | None:

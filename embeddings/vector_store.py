@@ -7,10 +7,11 @@ Whatever the backend, the chunks, the keyword index and the float vectors (`vect
 re-scoring, date-filtered search and `index update` read) stay in the generation folder: Milvus only
 replaces the approximate-nearest-neighbour index. A build writes a new collection named from the index
 folder and the generation, the manifest records it (`Manifest.vector_store`), and publication stays the
-atomic manifest switch. A superseded collection is kept until the next build starts (searchers opened on
-it keep answering meanwhile, as FAISS's open files do), unless the new generation's vectors live on
-another backend or server, then it is dropped at once; the next build's cleanup drops every collection of
-this index but the current one, crashed builds' included.
+atomic manifest switch. A superseded collection is kept at least until the next build starts (searchers
+opened on it keep answering meanwhile, as FAISS's open files do), unless the new generation's vectors live
+on another backend or server, then it is dropped at once; a build's cleanup drops every collection of
+this index but the current one and those of generations a running process still reads (their folders are
+kept too: `embeddings.generations`), crashed builds' included.
 
 Not handled: sharing one Milvus Lite folder between processes (Milvus Lite locks it: a bot and a build
 cannot use it at once; use a server for that); collections kept by an index folder that was deleted or
