@@ -24,17 +24,23 @@ import queue
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from benchmarks.answer_eval import machine, revision, run_record
 from benchmarks.coldstart import newsbot_command
+
+if TYPE_CHECKING:
+    from corpus.models import Article
+
+REPO = Path(__file__).resolve().parents[1]
 
 QUESTIONS = [  # (title, text, question, word the answer must hold); all invented
     (
@@ -77,6 +83,10 @@ def write_article(folder: Path, n: int, title: str, text: str) -> None:
     url = f"https://gazette.example/live/{n}"
     record = {"title": title, "text": text, "url": url, "published": "2024-06-01"}
     (folder / f"live-{n}.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
+
+
+def cites(result: dict[str, Any], n: int) -> bool:
+    return any(c["url"] == f"https://gazette.example/live/{n}" for c in result.get("citations", []))
 
 
 class Stream:
@@ -124,6 +134,7 @@ def measure_switch(scratch: Path, rounds: int) -> dict[str, Any]:
     stream = Stream(index_dir, env)
     latencies: list[float] = []  # idle stream: the first question comes after the update ended
     busy_s: list[float] = []  # busy stream: it last looked for a new generation under a second ago
+    from_publish: list[float] = []  # from the manifest's replacement (before the update process exits)
     updates: list[float] = []
     asked = errors = 0
     restart: list[float] = []
@@ -140,23 +151,31 @@ def measure_switch(scratch: Path, rounds: int) -> dict[str, Any]:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
+            first_cited: float | None = None  # seconds after the manifest's replacement
             while update.poll() is None:
                 if busy:
-                    errors += "error" in stream.ask(question)
+                    result = stream.ask(question)
+                    errors += "error" in result
                     asked += 1
+                    if first_cited is None and cites(result, n):
+                        first_cited = time.time() - (index_dir / "manifest.json").stat().st_mtime
                 else:
                     time.sleep(0.02)
             if update.returncode != 0:
                 raise click.ClickException(f"round {n}: index update failed ({update.returncode})")
             ended = time.perf_counter()
+            published = time.time() - (index_dir / "manifest.json").stat().st_mtime  # seconds ago
             updates.append(ended - began)
             while True:
                 result = stream.ask(question)
                 asked += 1
                 errors += "error" in result
-                if any(c["url"] == f"https://gazette.example/live/{n}" for c in result.get("citations", [])):
+                if cites(result, n):
                     assert word in result["answer"], result["answer"]
                     (busy_s if busy else latencies).append(time.perf_counter() - ended)
+                    if first_cited is None:
+                        first_cited = time.perf_counter() - ended + published
+                    from_publish.append(first_cited)
                     break
                 if time.perf_counter() - ended > 60:
                     raise click.ClickException(f"round {n}: the stream never answered from the update")
@@ -174,6 +193,7 @@ def measure_switch(scratch: Path, rounds: int) -> dict[str, Any]:
         "rounds": rounds,
         "switch_s": latencies,
         "busy_switch_s": busy_s,
+        "from_publish_s": from_publish,
         "update_s": updates,
         "restart_s": restart,
         "questions": asked,
@@ -181,39 +201,53 @@ def measure_switch(scratch: Path, rounds: int) -> dict[str, Any]:
     }
 
 
-def measure_memory(scratch: Path, articles: int) -> dict[str, float]:
+def invent(i: int) -> Article:
+    """An invented article of 24 sentences (about three chunks)."""
     from corpus.ids import article_id
     from corpus.models import Article
-    from embeddings.build import build_index_from_articles, update_index_from_articles
+
+    text = " ".join(
+        f"In week {i % 52} the Exampleton {TOPICS[(i + k) % len(TOPICS)]} report number {i}-{k} noted "
+        f"{(i * 7 + k) % 1000} items and {TOPICS[(i * 3 + k) % len(TOPICS)]} plans."
+        for k in range(24)
+    )
+    url = f"https://gazette.example/memory/{i}"
+    return Article(
+        id=article_id(url=url, text=text),
+        source=url,
+        text=text,
+        title=f"Report {i}",
+        publisher="The Gazette of Exampleton",
+        published=datetime(2024, 1, 1 + i % 28),
+        url=url,
+    )
+
+
+def write_memory_index(index_dir: str, articles: int, extra: int) -> None:
+    """Build or update the memory index to `articles` + `extra` invented articles (run in a child process,
+    so that what the builder allocates is not counted in the searcher's figures)."""
+    from embeddings.build import update_index_from_articles
+    from embeddings.encoder import HashingEncoder
+
+    corpus = [invent(i) for i in range(articles + extra)]
+    update_index_from_articles(corpus, Path(index_dir), HashingEncoder())
+
+
+def _write_in_child(index_dir: Path, articles: int, extra: int) -> None:
+    call = f"write_memory_index({str(index_dir)!r}, {articles}, {extra})"
+    code = f"from benchmarks.live import write_memory_index; {call}"
+    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
+def measure_memory(scratch: Path, articles: int) -> dict[str, float]:
     from embeddings.encoder import HashingEncoder
     from embeddings.live import LiveSearcher
     from embeddings.search import Searcher
 
     encoder = HashingEncoder()
-    words = TOPICS
-
-    def invent(i: int) -> Article:
-        text = " ".join(
-            f"In week {i % 52} the Exampleton {words[(i + k) % len(words)]} report number {i}-{k} noted "
-            f"{(i * 7 + k) % 1000} items and {words[(i * 3 + k) % len(words)]} plans."
-            for k in range(24)
-        )
-        url = f"https://gazette.example/memory/{i}"
-        day = datetime(2024, 1, 1 + i % 28)
-        return Article(
-            id=article_id(url=url, text=text),
-            source=url,
-            text=text,
-            title=f"Report {i}",
-            publisher="The Gazette of Exampleton",
-            published=day,
-            url=url,
-        )
-
-    corpus = [invent(i) for i in range(articles)]
     index_dir = scratch / "memory-index"
-    build_index_from_articles(corpus, index_dir, encoder)
-    queries = [f"{words[i % len(words)]} report {i}" for i in range(40)]
+    _write_in_child(index_dir, articles, 0)
+    queries = [f"{TOPICS[i % len(TOPICS)]} report {i}" for i in range(40)]
     figures = {"before_mb": rss_mb()}
     live = LiveSearcher(lambda: Searcher.open(index_dir, encoder=encoder), check_every=0.0)
     with live.use() as first:
@@ -221,22 +255,23 @@ def measure_memory(scratch: Path, articles: int) -> dict[str, float]:
             first.search(q, k=8)
         figures["one_generation_mb"] = rss_mb()
         figures["chunks"] = float(first.manifest.chunks)
-        update_index_from_articles([*corpus, invent(articles)], index_dir, encoder)
+        _write_in_child(index_dir, articles, 1)
         with live.use() as second:  # the question above still holds the first generation
             assert second.manifest.generation != first.manifest.generation
             for q in queries:
                 second.search(q, k=8)
                 first.search(q, k=8)
             figures["two_generations_mb"] = rss_mb()
+    del first, second  # this function's own references: only the live searcher decides what stays open
     with live.use() as current:
         current.search(queries[0], k=8)
         figures["old_closed_mb"] = rss_mb()
-    for extra in range(1, 4):  # more updates, each generation closed once the next is open: steady?
-        more = [invent(articles + k) for k in range(extra + 1)]
-        update_index_from_articles([*corpus, *more], index_dir, encoder)
+    for extra in range(2, 5):  # more updates, each generation closed once the next is open: steady?
+        _write_in_child(index_dir, articles, extra)
         with live.use() as current:
             for q in queries:
                 current.search(q, k=8)
+        del current
     figures["three_updates_later_mb"] = rss_mb()
     live.close()
     return figures
@@ -266,6 +301,7 @@ def main(rounds: int, articles: int, skip_switch: bool) -> None:
             f"switch, {switch['rounds']} updates: update's end -> first answer from it, idle stream median "
             f"{statistics.median(lat):.2f} s, max {max(lat):.2f} s; busy stream (asked all through the "
             f"update) median {statistics.median(busy):.2f} s, max {max(busy):.2f} s "
+            f"; from the manifest's replacement {', '.join(f'{x:.2f}' for x in switch['from_publish_s'])} s "
             f"({switch['questions']} questions asked, "
             f"{switch['errors']} errors); baseline, a fresh `newsbot ask` (restart): median "
             f"{statistics.median(switch['restart_s']):.2f} s; the updates themselves median "

@@ -130,4 +130,7 @@ class FaissVectorStore:
         (self.directory / FAISS_NAME).unlink(missing_ok=True)
 
     def close(self) -> None:
-        pass
+        # Let go of the index now (it is in RAM: the size of the vectors for a flat index), even if a
+        # reference to the closed searcher lingers: a long-running bot closes one per update.
+        self.index = None
+        self.vectors = None
