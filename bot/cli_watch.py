@@ -51,8 +51,9 @@ def parse_duration(text: str) -> float:
     return seconds
 
 
-class _Stop(Exception):
-    """SIGTERM, handled as Ctrl-C is."""
+class _Stop(BaseException):
+    """SIGTERM, handled as Ctrl-C is (a BaseException like KeyboardInterrupt: no `except Exception` on
+    the way, in the build or a reader of files, may swallow it)."""
 
 
 @click.command()
