@@ -70,11 +70,11 @@ def fake_encoder() -> HashingEncoder:
     return HashingEncoder()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def milvus_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real Milvus standalone server (the `milvus` package's, 2.3.5: its binary ships in the wheel and
-    starts offline in about 10 s) on 127.0.0.1, for the test session; its NEWSBOT_VECTOR_STORE setting.
-    Stopped, and its data removed, afterwards."""
+    starts offline in about 10 s) on 127.0.0.1, for the tests of one module; its NEWSBOT_VECTOR_STORE
+    setting. Stopped afterwards (per module: other modules check that no child process is left)."""
     from milvus import MilvusServer
 
     server = MilvusServer()
