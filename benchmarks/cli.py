@@ -24,6 +24,7 @@ BENCHMARKS: dict[str, str] = {
     "followups": "benchmarks.followups:main",
     "llm": "benchmarks.llm:main",
     "warc": "benchmarks.warc:main",
+    "live": "benchmarks.live:main",
 }
 
 

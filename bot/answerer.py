@@ -2,6 +2,10 @@
 from `open_answerer(settings)`, so the index folder, `k` (flag, else NEWSBOT_K, else 8), the reader and the
 date settings are resolved in one place and every question goes through the same steps
 (`bot.followup.answer_resolved`: retrieve as of a day, compose, name the kind asked for).
+
+Each question is answered from the newest complete generation of the index: an `index update` or
+`build` beside a running bot is picked up within about a second of its end, with no restart, and a
+question already running finishes on the generation it started on (`embeddings.live`).
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.models import IndexSummary
@@ -18,6 +23,7 @@ if TYPE_CHECKING:
     from bot.models import Answer
     from bot.reader import Reader, Writer
     from bot.settings import Settings
+    from embeddings.live import LiveSearcher
     from embeddings.search import Searcher
 
 
@@ -36,7 +42,8 @@ class AskSettings:
 
 
 class Answerer:
-    """One opened searcher (opened on first use unless given), `k`, the reader and the ask settings."""
+    """The index, followed across updates (opened on first use unless a searcher is given), `k`, the
+    reader and the ask settings. `check` is run before a newer generation is opened (the model setting)."""
 
     def __init__(
         self,
@@ -45,20 +52,23 @@ class Answerer:
         ask: AskSettings | None = None,
         opener: Callable[[], Searcher] | None = None,
         searcher: Searcher | None = None,
+        check: Callable[[Path], None] | None = None,
     ) -> None:
+        from embeddings.live import LiveSearcher
+
         self.settings = settings
         self.reader = reader
         self.ask_settings = ask or AskSettings()
-        self._opener = opener
-        self._searcher = searcher
+        self.live: LiveSearcher
+        if searcher is not None:
+            self.live = LiveSearcher.of(searcher, check=check)
+        else:
+            self.live = LiveSearcher(opener or _no_opener, check=check)
 
     @property
     def searcher(self) -> Searcher:
-        if self._searcher is None:
-            if self._opener is None:
-                raise RuntimeError("no searcher and nothing to open one with")
-            self._searcher = self._opener()
-        return self._searcher
+        """The current generation's searcher (a question goes through `ask`, which follows updates)."""
+        return self.live.searcher
 
     def ask(self, question: str, prefer: Sequence[str] = (), as_of: date | None = None) -> Answer:
         """The answer to `question` (a standalone one; `prefer`: article ids a follow-up leans on) asked as
@@ -71,18 +81,20 @@ class Answerer:
         """Answer a question resolved against its conversation (bot/followup.py)."""
         from bot.followup import answer_resolved
 
-        return answer_resolved(
-            resolved,
-            self.searcher,
-            k=self.settings.k,
-            since=self.ask_settings.since,
-            until=self.ask_settings.until,
-            reader=self.reader,
-            as_of=as_of or self.ask_settings.as_of or date.today(),
-        )
+        with self.live.use() as searcher:
+            return answer_resolved(
+                resolved,
+                searcher,
+                k=self.settings.k,
+                since=self.ask_settings.since,
+                until=self.ask_settings.until,
+                reader=self.reader,
+                as_of=as_of or self.ask_settings.as_of or date.today(),
+            )
 
     def summary(self) -> IndexSummary:
-        stats = self.searcher.stats()
+        with self.live.use() as searcher:
+            stats = searcher.stats()
         return IndexSummary(
             articles=stats.articles,
             chunks=stats.chunks,
@@ -93,13 +105,15 @@ class Answerer:
         )
 
     def close(self) -> None:
-        """Close the index and stop the reader's worker process, if any."""
+        """Stop the reader's worker process, if any, and close the index."""
         close_reader = getattr(self.reader, "close", None)
         if callable(close_reader):
             close_reader()
-        if self._searcher is not None:
-            self._searcher.close()
-            self._searcher = None
+        self.live.close()
+
+
+def _no_opener() -> Searcher:
+    raise RuntimeError("no searcher and nothing to open one with")
 
 
 def open_answerer(
@@ -121,17 +135,21 @@ def open_answerer(
 
     chosen = open_reader(reader)
 
+    def check(index_dir: Path) -> None:
+        from embeddings.model_choice import ModelChoice, check_index_model
+
+        check_index_model(index_dir, ModelChoice.resolve())
+
     def opener() -> Searcher:
         from bot.cli_common import open_searcher
-        from embeddings.model_choice import ModelChoice, check_index_model
         from embeddings.search import Searcher
 
         if build_demo:
             return open_searcher(settings, note)
-        check_index_model(settings.index_dir, ModelChoice.resolve())
+        check(settings.index_dir)
         return Searcher.open(settings.index_dir)
 
-    answerer = Answerer(settings, chosen, ask, opener)
+    answerer = Answerer(settings, chosen, ask, opener, check=check)
     if eager:
         answerer.searcher.encode_query("warm up")
         if isinstance(chosen, ChildReader):

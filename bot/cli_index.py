@@ -1,11 +1,15 @@
 """`newsbot index build|update|stats`: make, refresh and describe the index, with a progress bar.
 
 Building is atomic (see `embeddings.build`): Ctrl-C or a crash leaves the previous index as it was.
+A build that finds another one running on the same folder says so at once and waits for it: the user
+asked for this run, and an update after another one still brings the index in line with its own sources.
+`newsbot index watch` (bot/cli_watch.py) instead skips a run that finds the lock taken.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +20,9 @@ from bot.settings import ENV_INDEX, default_index_dir
 from embeddings.model_choice import ENV_MODEL
 
 if TYPE_CHECKING:
-    from embeddings.build import BuildProgress, BuildReport
+    from embeddings.build import BuildProgress, BuildReport, SourceOptions
+    from embeddings.encoder import Encoder
+    from embeddings.model_choice import ModelChoice
 
 DUPLICATES_LISTED = 10  # enough to see what was merged; a large corpus may drop thousands
 
@@ -72,7 +78,7 @@ RETIRE_OPTION = click.option(
 )
 
 
-def _source_options(fetch_delay: float | None, retire_before: str | None) -> Any:
+def source_options(fetch_delay: float | None, retire_before: str | None) -> SourceOptions:
     from datetime import date, timedelta
 
     from corpus.web.client import FetchSettings
@@ -97,7 +103,21 @@ def _source_options(fetch_delay: float | None, retire_before: str | None) -> Any
     return SourceOptions(fetch, day)
 
 
-@click.group()
+class _IndexGroup(click.Group):
+    """`watch` lives in bot/cli_watch.py, which builds on this module: imported when it is run."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), "watch"])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name == "watch":
+            from bot.cli_watch import watch
+
+            return watch
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_IndexGroup)
 def index() -> None:
     """Build, update and describe the index of articles."""
 
@@ -121,7 +141,7 @@ def build(
 ) -> None:
     """Index the articles in PATHS (files or folders: .txt dumps, .html, .jsonl, .warc; or http(s) urls of
     RSS/Atom feeds and sitemaps), replacing the index."""
-    _run("build", paths, index_dir, model, workers, ray_address, _source_options(fetch_delay, retire_before))
+    _run("build", paths, index_dir, model, workers, ray_address, source_options(fetch_delay, retire_before))
 
 
 @index.command()
@@ -144,7 +164,7 @@ def update(
     """Bring the index in line with PATHS: embed new and changed articles, drop removed ones.
     Articles from feed/sitemap urls and .warc files accumulate: they stay until retired.
     With another model than the index's, everything is embedded again."""
-    _run("update", paths, index_dir, model, workers, ray_address, _source_options(fetch_delay, retire_before))
+    _run("update", paths, index_dir, model, workers, ray_address, source_options(fetch_delay, retire_before))
 
 
 def _run(
@@ -154,41 +174,77 @@ def _run(
     model: Path | None,
     workers: int = 1,
     ray_address: str | None = None,
-    sources: Any = None,
+    sources: SourceOptions | None = None,
 ) -> None:
     quiet_logs()
     target = index_dir if index_dir is not None else default_index_dir()
     with user_errors():
-        from corpus.sources import split_inputs
-
-        split_inputs(paths)  # a missing path fails here, before anything is fetched or read
-        from embeddings.build import build_index, update_index
-        from embeddings.model_choice import ModelChoice
+        check_sources(paths)  # a missing path fails here, before anything is fetched or read
+        from embeddings.generations import busy_message
         from embeddings.onnx_encoder import prepare_query_encoder
 
-        run = build_index if mode == "build" else update_index
-        choice = ModelChoice.resolve(model)
-        encoder = choice.encoder()
-        embedder = encoder
-        if workers > 1:
-            from embeddings.distributed import WorkerPoolEncoder
+        choice, encoder, embedder = load_encoder(model, workers, ray_address)
 
-            # Checked here, before any file is read: without Ray this fails at once, saying what to install.
-            embedder = WorkerPoolEncoder(encoder, workers, address=ray_address)
+        def say_waiting(pid: int | None) -> None:
+            click.echo(busy_message(target, pid), err=True)
+
         with _Bar() as bar:
-            report = run(
-                list(paths),
-                target,
-                embedder,
-                max_tokens=choice.max_tokens,
-                progress=bar.update,
-                sources=sources,
-            )
+            report = index_once(mode, paths, target, embedder, choice, bar.update, say_waiting, sources)
         click.echo(summary(report), err=True)
         # While the model is loaded anyway: the light query encoder that makes `newsbot ask` start fast.
         note = prepare_query_encoder(encoder)
         if note:
             click.echo(note, err=True)
+
+
+def check_sources(paths: Sequence[str | Path]) -> None:
+    """Every path given exists (one error naming the first that does not); urls are checked when fetched."""
+    from corpus.sources import split_inputs
+
+    split_inputs(paths)
+
+
+def load_encoder(
+    model: Path | None, workers: int = 1, ray_address: str | None = None
+) -> tuple[ModelChoice, Encoder, Encoder]:
+    """The model chosen (flag, else NEWSBOT_MODEL, else the default), loaded; and what embeds with it
+    (a pool of Ray workers with `workers` > 1)."""
+    from embeddings.model_choice import ModelChoice
+
+    choice = ModelChoice.resolve(model)
+    encoder = choice.encoder()
+    embedder = encoder
+    if workers > 1:
+        from embeddings.distributed import WorkerPoolEncoder
+
+        # Checked here, before any file is read: without Ray this fails at once, saying what to install.
+        embedder = WorkerPoolEncoder(encoder, workers, address=ray_address)
+    return choice, encoder, embedder
+
+
+def index_once(
+    mode: str,
+    paths: Sequence[str | Path],
+    target: Path,
+    embedder: Encoder,
+    choice: ModelChoice,
+    progress: Callable[[BuildProgress], None] | None = None,
+    if_locked: Callable[[int | None], None] | None = None,
+    sources: SourceOptions | None = None,
+) -> BuildReport:
+    """One `index build` or `index update` of `target` from `paths` (what `watch` repeats)."""
+    from embeddings.build import build_index, update_index
+
+    run = build_index if mode == "build" else update_index
+    return run(
+        list(paths),
+        target,
+        embedder,
+        max_tokens=choice.max_tokens,
+        progress=progress,
+        if_locked=if_locked,
+        sources=sources,
+    )
 
 
 class _Bar:

@@ -219,20 +219,26 @@ def candidate_count(index: Any, n: int) -> int:
 
 
 def rescore_top(
-    vectors: npt.NDArray[np.float32], rows: npt.NDArray[np.int64], query: npt.NDArray[np.float32], n: int
+    vectors: npt.NDArray[np.float32],
+    rows: npt.NDArray[np.int64],
+    query: npt.NDArray[np.float32],
+    n: int,
+    fd: int | None = None,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
     """The `n` of `rows` whose vectors have the highest inner product with `query`, best first, and
-    those exact scores. `vectors` may be a memory map (see `prefetch_rows`)."""
+    those exact scores. `vectors` may be a memory map, `fd` its file kept open (see `prefetch_rows`)."""
     rows = np.unique(np.asarray(rows, dtype=np.int64))  # sorted, and a row listed twice is read once
     if len(rows) == 0:
         return rows, np.zeros(0, dtype=np.float32)
-    prefetch_rows(vectors, rows)
+    prefetch_rows(vectors, rows, fd)
     scores = np.asarray(vectors[rows], dtype=np.float32) @ np.asarray(query, dtype=np.float32).reshape(-1)
     best = np.argsort(-scores, kind="stable")[:n]
     return rows[best], scores[best]
 
 
-def prefetch_rows(vectors: npt.NDArray[np.float32], rows: npt.NDArray[np.int64]) -> None:
+def prefetch_rows(
+    vectors: npt.NDArray[np.float32], rows: npt.NDArray[np.int64], fd: int | None = None
+) -> None:
     """Ask the OS to read these rows of a memory-mapped .npy file now, all together.
 
     Touching the rows of a cold map one by one costs a page fault each, and the kernel's read-around
@@ -240,18 +246,28 @@ def prefetch_rows(vectors: npt.NDArray[np.float32], rows: npt.NDArray[np.int64])
     rows cost 2.7 GB read and 7 s; `MADV_RANDOM` 5.5 MB and 376 ms, one fault at a time; this
     (`POSIX_FADV_WILLNEED` per row, the reads queued at once) 5.5 MB and 69 ms. On cached pages it costs
     about 2 µs a row. Arrays that are not file-backed are left alone.
+
+    `fd`: the mapped file, kept open by whoever mapped it (a searcher keeps it with the map: reopening it
+    by name would fail once a build removed its generation). Without one the file is opened by name, and
+    a file that is gone is no error: this is only a hint to the OS.
     """
     filename = getattr(vectors, "filename", None)
     if filename is None or not hasattr(os, "posix_fadvise") or vectors.ndim != 2:
         return
     start = int(getattr(vectors, "offset", 0))
     row_bytes = int(vectors.strides[0])
-    fd = os.open(filename, os.O_RDONLY)
+    own = fd is None
+    if fd is None:
+        try:
+            fd = os.open(filename, os.O_RDONLY)
+        except OSError:
+            return
     try:
         for row in rows.tolist():
             os.posix_fadvise(fd, start + row * row_bytes, row_bytes, os.POSIX_FADV_WILLNEED)
     finally:
-        os.close(fd)
+        if own:
+            os.close(fd)
 
 
 def filter_parameters(index: Any, allowed: npt.NDArray[np.int64]) -> Any:

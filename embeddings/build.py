@@ -6,6 +6,8 @@ generation;
 deletes removed ones and keeps every other vector as it is. Either way the new generation becomes current
 only when complete, by replacing `manifest.json` atomically; a crash, Ctrl-C or `kill -9` at any point
 leaves the previous index whole and answering, and the next build removes the half-written directory.
+A superseded generation is removed only when no running process reads it (`embeddings.generations`), and
+a full disk is one `DiskFull` error after which the half-written generation is removed.
 
 An article counts as changed when what is embedded changes: its text, title or publication day, or the
 chunking settings. Other metadata (source, url, publisher, byline) is updated in place without
@@ -16,7 +18,6 @@ Not handled: two machines building into one shared network directory (the lock i
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import logging
 import os
@@ -43,17 +44,17 @@ from corpus.chunk import (
 )
 from corpus.models import Article, Chunk, CorpusBatch, DuplicateNote, SkippedFile
 from embeddings.ann import IndexKind
-from embeddings.durable import fsync_dir, fsync_file, write_file
+from embeddings.durable import RowFile, fsync_dir, fsync_file, is_disk_full, write_file
 from embeddings.edits import edited_in_place
 from embeddings.encoder import Encoder
 from embeddings.errors import IndexCorrupt, IndexError_, IndexMismatch, IndexNotFound
+from embeddings.generations import build_lock, create_readers_lock, remove_if_unread
 from embeddings.manifest import (
     DB_NAME,
     FAISS_NAME,
     FORMAT_VERSION,
     GENERATION_PREFIX,
     IDS_NAME,
-    LOCK_NAME,
     MANIFEST_NAME,
     TEMP_PREFIX,
     VECTORS_NAME,
@@ -77,6 +78,10 @@ COPY_BLOCK = 65_536  # kept rows copied from the old vectors per step in an upda
 
 class NothingToIndex(IndexError_):
     """The given paths or articles hold no article to index; the existing index was left as it was."""
+
+
+class DiskFull(IndexError_):
+    """The new generation did not fit on the disk; it was removed and the previous index still answers."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +142,8 @@ class _Settings:
     index_kind: IndexKind | None
     # NEWSBOT_VECTOR_STORE, read when a build starts: where the new generation's vectors are searched.
     vector_store: VectorStoreConfig = field(default_factory=VectorStoreConfig.from_env)
+    # Called with the holder's pid when another build has the lock; may raise IndexBusy not to wait.
+    if_locked: Callable[[int | None], None] | None = None
 
     def chunking(self) -> dict[str, Any]:
         return {
@@ -174,14 +181,11 @@ def build_index(
     max_tokens: int = DEFAULT_MAX_TOKENS,
     overlap_tokens: int = DEFAULT_OVERLAP_TOKENS,
     sources: SourceOptions | None = None,
+    if_locked: Callable[[int | None], None] | None = None,
 ) -> BuildReport:
     """Read every file under `paths` and build a fresh index in `index_dir`, replacing any old one."""
-    clock = _Clock(progress)
-    batch, notes = _read(paths, Path(index_dir), clock, sources)
-    report = _run(
-        "build", batch, Path(index_dir), encoder, clock, _Settings(max_tokens, overlap_tokens, index_kind)
-    )
-    return replace(report, notes=(*notes, *report.notes))
+    settings = _Settings(max_tokens, overlap_tokens, index_kind, if_locked=if_locked)
+    return _read_and_run("build", paths, Path(index_dir), encoder, _Clock(progress), settings, sources)
 
 
 def update_index(
@@ -194,16 +198,13 @@ def update_index(
     max_tokens: int = DEFAULT_MAX_TOKENS,
     overlap_tokens: int = DEFAULT_OVERLAP_TOKENS,
     sources: SourceOptions | None = None,
+    if_locked: Callable[[int | None], None] | None = None,
 ) -> BuildReport:
     """Bring `index_dir` in line with the files under `paths`: embed new and changed articles, delete
     the ones no longer there, keep the rest. Builds from scratch when there is no usable index.
     Articles fetched from urls or read from web archives accumulate instead (`corpus.sources`)."""
-    clock = _Clock(progress)
-    batch, notes = _read(paths, Path(index_dir), clock, sources)
-    report = _run(
-        "update", batch, Path(index_dir), encoder, clock, _Settings(max_tokens, overlap_tokens, index_kind)
-    )
-    return replace(report, notes=(*notes, *report.notes))
+    settings = _Settings(max_tokens, overlap_tokens, index_kind, if_locked=if_locked)
+    return _read_and_run("update", paths, Path(index_dir), encoder, _Clock(progress), settings, sources)
 
 
 def build_index_from_articles(
@@ -217,16 +218,17 @@ def build_index_from_articles(
     index_kind: IndexKind | None = None,
     max_tokens: int = DEFAULT_MAX_TOKENS,
     overlap_tokens: int = DEFAULT_OVERLAP_TOKENS,
+    if_locked: Callable[[int | None], None] | None = None,
 ) -> BuildReport:
     """Build a fresh index from articles already read."""
     batch = CorpusBatch(tuple(articles), tuple(skipped), tuple(duplicates))
     return _run(
         "build",
-        batch,
+        lambda: batch,
         Path(index_dir),
         encoder,
         _Clock(progress),
-        _Settings(max_tokens, overlap_tokens, index_kind),
+        _Settings(max_tokens, overlap_tokens, index_kind, if_locked=if_locked),
     )
 
 
@@ -241,16 +243,17 @@ def update_index_from_articles(
     index_kind: IndexKind | None = None,
     max_tokens: int = DEFAULT_MAX_TOKENS,
     overlap_tokens: int = DEFAULT_OVERLAP_TOKENS,
+    if_locked: Callable[[int | None], None] | None = None,
 ) -> BuildReport:
     """Update `index_dir` to hold exactly `articles` (see `update_index`)."""
     batch = CorpusBatch(tuple(articles), tuple(skipped), tuple(duplicates))
     return _run(
         "update",
-        batch,
+        lambda: batch,
         Path(index_dir),
         encoder,
         _Clock(progress),
-        _Settings(max_tokens, overlap_tokens, index_kind),
+        _Settings(max_tokens, overlap_tokens, index_kind, if_locked=if_locked),
     )
 
 
@@ -293,22 +296,6 @@ def _read(
 
 
 @contextmanager
-def _locked(index_dir: Path) -> Iterator[None]:
-    """Hold the index directory's build lock (released by the OS if the process dies)."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / LOCK_NAME, "a+") as handle:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            logger.info("waiting for another build of %s to finish", index_dir)
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
-@contextmanager
 def _removed_if_failed(index_dir: Path) -> Iterator[None]:
     """A build that fails in a folder it created removes the folder (its lock file and nothing else by
     then), so a mistyped --index leaves nothing behind; a folder that existed keeps what it held."""
@@ -321,6 +308,28 @@ def _removed_if_failed(index_dir: Path) -> Iterator[None]:
         raise
 
 
+def _read_and_run(
+    mode: str,
+    paths: Sequence[str | Path],
+    index_dir: Path,
+    encoder: Encoder,
+    clock: _Clock,
+    settings: _Settings,
+    sources: SourceOptions | None,
+) -> BuildReport:
+    """`_run` with the sources read under its lock; the reading's notes (fetches, retired articles) lead
+    the report's own."""
+    notes: list[str] = []
+
+    def read() -> CorpusBatch:
+        batch, read_notes = _read(paths, index_dir, clock, sources)
+        notes.extend(read_notes)
+        return batch
+
+    report = _run(mode, read, index_dir, encoder, clock, settings)
+    return replace(report, notes=(*notes, *report.notes))
+
+
 def _current_generation(index_dir: Path) -> str | None:
     try:
         return Manifest.from_json((index_dir / MANIFEST_NAME).read_text(encoding="utf-8")).generation
@@ -330,8 +339,9 @@ def _current_generation(index_dir: Path) -> str | None:
 
 def clean_stale(index_dir: Path, vector_store: VectorStoreConfig | None = None) -> list[Path]:
     """Remove what crashed or superseded builds left behind, Milvus collections included (on the
-    configured Milvus, NEWSBOT_VECTOR_STORE unless given, and the current manifest's). Call with the
-    build lock held."""
+    configured Milvus, NEWSBOT_VECTOR_STORE unless given, and the current manifest's), except superseded
+    generations that a running process still reads (`embeddings.generations`): those wait for a later
+    build, and so do their collections. Call with the build lock held."""
     current = _current_generation(index_dir)
     removed: list[Path] = []
     for entry in index_dir.iterdir():
@@ -341,7 +351,10 @@ def clean_stale(index_dir: Path, vector_store: VectorStoreConfig | None = None) 
         stale = stale or (entry.name.startswith(MANIFEST_NAME + ".") and entry.name.endswith(".tmp"))
         if not stale:
             continue
-        if entry.is_dir() and not entry.is_symlink():
+        if entry.name.startswith(GENERATION_PREFIX) and entry.is_dir() and not entry.is_symlink():
+            if not remove_if_unread(entry):
+                continue
+        elif entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry, ignore_errors=True)
         else:
             entry.unlink(missing_ok=True)
@@ -353,10 +366,18 @@ def clean_stale(index_dir: Path, vector_store: VectorStoreConfig | None = None) 
 
 
 def _run(
-    mode: str, batch: CorpusBatch, index_dir: Path, encoder: Encoder, clock: _Clock, settings: _Settings
+    mode: str,
+    read: Callable[[], CorpusBatch],
+    index_dir: Path,
+    encoder: Encoder,
+    clock: _Clock,
+    settings: _Settings,
 ) -> BuildReport:
     counter = encoder.count_tokens
-    with _removed_if_failed(index_dir), _locked(index_dir):
+    with _removed_if_failed(index_dir), build_lock(index_dir, settings.if_locked):
+        # Locked before the sources are read: a second run learns at once that another one is running.
+        clock.started = time.perf_counter()  # the time waited for another build is not this one's
+        batch = read()
         clean_stale(index_dir, settings.vector_store)
         previous: Manifest | None = None
         reason: str | None = None
@@ -364,8 +385,9 @@ def _run(
             previous, reason = _usable_previous(index_dir, encoder, settings)
         stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{os.getpid()}-{secrets.token_hex(3)}"
         temp = index_dir / f"{TEMP_PREFIX}{stamp}"
-        temp.mkdir()
         try:
+            temp.mkdir()
+            create_readers_lock(temp)
             report = _write_generation(
                 mode,
                 batch,
@@ -378,8 +400,11 @@ def _run(
                 settings,
                 previous,
             )
-        except BaseException:
+        except BaseException as exc:
+            full = is_disk_full(exc)
             shutil.rmtree(temp, ignore_errors=True)
+            if full:
+                raise DiskFull(_disk_full_message(index_dir, exc)) from exc
             raise
     if reason is not None:
         report = _with_reason(report, reason)
@@ -391,6 +416,17 @@ def _run(
         chunks_embedded=report.chunks_embedded,
     )
     return report
+
+
+def _disk_full_message(index_dir: Path, exc: BaseException) -> str:
+    try:
+        free = f"{shutil.disk_usage(index_dir).free / 1e6:.1f} MB free after removing it"
+    except OSError:
+        free = "free space unknown"
+    return (
+        f"the disk holding {index_dir} is full ({type(exc).__name__}: {exc}); the partial new index was "
+        f"removed ({free}) and the previous index was left as it was"
+    )
 
 
 def _with_reason(report: BuildReport, reason: str) -> BuildReport:
@@ -510,6 +546,7 @@ def _write_generation(
     db_path = temp / DB_NAME
     store, stored, old = _open_store(index_dir, db_path, previous)
     tally = _Tally()
+    opened: RowFile | None = None  # the vectors file, closed unwritten if anything below fails
     try:
         to_embed, kept = _sort_out(articles, stored, settings.chunking(), tally)
         planned, skipped = _plan(to_embed, counter, settings, clock)
@@ -517,15 +554,19 @@ def _write_generation(
         removed_pks, pks, texts = _store_articles(store, articles, kept, to_embed, planned, stored, tally)
         _count_edits_in_place(edited_in_place(articles, stored), planned, tally)
         vectors, ids = _vectors_file(temp, old, removed_pks, pks, texts, encoder, clock)
+        opened = vectors
         clock.report("writing", chunks_total=len(texts), chunks_embedded=len(texts))
         written = _check_written(store, index_dir, ids, len(texts))
         store.optimize()
+    except BaseException:
+        if opened is not None:
+            opened.abandon()
+        raise
     finally:
         store.close()
 
     kind = _kind_name(settings.index_kind, len(ids))
     _save_arrays(temp, vectors, ids)
-    del vectors  # written; the vector index reads the file back through the page cache
     saved: npt.NDArray[np.float32] = np.load(temp / VECTORS_NAME, mmap_mode="r")
     vector_store = write_vectors(settings.vector_store, index_dir, temp, generation, saved, ids, kind)
     fsync_file(db_path)
@@ -634,21 +675,25 @@ def _vectors_file(
     texts: list[str],
     encoder: Encoder,
     clock: _Clock,
-) -> tuple[np.memmap[Any, Any], npt.NDArray[np.int64]]:
+) -> tuple[RowFile, npt.NDArray[np.int64]]:
     """The new generation's vectors, straight into its file, kept rows first, then the new ones as they
-    are embedded (a build never holds a second copy of the archive's vectors in memory); their ids."""
+    are embedded (a build never holds a second copy of the archive's vectors in memory); their ids.
+    Written with ordinary writes, not through a map: a full disk is then an error, not a SIGBUS."""
     keep_rows = np.zeros(0, dtype=np.int64)
     if old is not None:
         keep_rows = np.flatnonzero(~np.isin(old.ids, np.asarray(removed_pks, dtype=np.int64)))
-    vectors = np.lib.format.open_memmap(
-        temp / VECTORS_NAME, mode="w+", dtype=np.float32, shape=(len(keep_rows) + len(texts), encoder.dim)
-    )
-    if old is not None:
-        _copy_rows(old.vectors, keep_rows, vectors)
-        ids = np.concatenate([old.ids[keep_rows], np.asarray(pks, dtype=np.int64)])
-    else:
-        ids = np.asarray(pks, dtype=np.int64)
-    _embed(texts, encoder, clock, vectors[len(keep_rows) :])
+    vectors = RowFile(temp / VECTORS_NAME, len(keep_rows) + len(texts), encoder.dim)
+    try:
+        if old is not None:
+            _copy_rows(old.vectors, keep_rows, vectors)
+            ids = np.concatenate([old.ids[keep_rows], np.asarray(pks, dtype=np.int64)])
+        else:
+            ids = np.asarray(pks, dtype=np.int64)
+        first = len(keep_rows)
+        _embed(texts, encoder, clock, lambda rows, block: vectors.write_at([first + r for r in rows], block))
+    except BaseException:
+        vectors.abandon()
+        raise
     return vectors, ids.astype(np.int64)
 
 
@@ -728,10 +773,15 @@ def _report(
     )
 
 
-def _embed(texts: list[str], encoder: Encoder, clock: _Clock, vectors: npt.NDArray[np.float32]) -> None:
-    """Encode into `vectors` (one row per text, in order) in blocks of similar length, reporting progress
-    per block. The blocks are cut from the texts sorted by characters (cheap); the encoder then batches
-    each block by word pieces."""
+def _embed(
+    texts: list[str],
+    encoder: Encoder,
+    clock: _Clock,
+    write: Callable[[list[int], npt.NDArray[np.float32]], None],
+) -> None:
+    """Encode the texts and `write(rows, vectors)` them (row i is text i) in blocks of similar length,
+    reporting progress per block. The blocks are cut from the texts sorted by characters (cheap); the
+    encoder then batches each block by word pieces."""
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
     blocks = [order[start : start + EMBED_BLOCK] for start in range(0, len(order), EMBED_BLOCK)]
     done = 0
@@ -743,18 +793,15 @@ def _embed(texts: list[str], encoder: Encoder, clock: _Clock, vectors: npt.NDArr
                 f"encoder {encoder.name} returned vectors of shape {encoded.shape}, "
                 f"expected {(len(block), encoder.dim)}"
             )
-        vectors[block] = encoded
+        write(block, encoded)
         done += len(block)
         clock.report("embedding", chunks_total=len(texts), chunks_embedded=done)
 
 
-def _copy_rows(
-    source: npt.NDArray[np.float32], rows: npt.NDArray[np.int64], target: npt.NDArray[np.float32]
-) -> None:
+def _copy_rows(source: npt.NDArray[np.float32], rows: npt.NDArray[np.int64], target: RowFile) -> None:
     """`target[:len(rows)] = source[rows]`, a block of rows at a time (a fancy index copies whole)."""
     for start in range(0, len(rows), COPY_BLOCK):
-        block = rows[start : start + COPY_BLOCK]
-        target[start : start + len(block)] = source[block]
+        target.write(start, source[rows[start : start + COPY_BLOCK]])
 
 
 def _encoded_blocks(
@@ -791,10 +838,9 @@ def _kind_name(asked: IndexKind | None, n: int) -> IndexKind:
     return choose_kind(n)
 
 
-def _save_arrays(directory: Path, vectors: np.memmap[Any, Any], ids: npt.NDArray[np.int64]) -> None:
+def _save_arrays(directory: Path, vectors: RowFile, ids: npt.NDArray[np.int64]) -> None:
     """Flush the vectors (already in their file) and write the ids, both to disk before the switch."""
-    vectors.flush()
-    fsync_file(directory / VECTORS_NAME)
+    vectors.close()
     write_file(directory / IDS_NAME, lambda handle: np.save(handle, np.ascontiguousarray(ids)))
 
 
@@ -807,7 +853,8 @@ def _publish(index_dir: Path, temp: Path, generation: str, manifest: Manifest) -
     os.rename(temp, index_dir / generation)
     fsync_dir(index_dir)
     write_file(index_dir / MANIFEST_NAME, manifest.to_json(), atomic=True)
-    # Readers that opened the old generation keep their open files (POSIX); new readers see the new one.
+    # New readers see the new generation; the old one is removed now unless a running process still
+    # reads it (a bot between two questions, or in one): then the next build collects it.
     if old and old != generation:
-        shutil.rmtree(index_dir / old, ignore_errors=True)
+        remove_if_unread(index_dir / old)
     release_superseded(superseded, manifest.vector_store)

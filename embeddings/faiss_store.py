@@ -40,8 +40,10 @@ class FaissVectorStore:
         kind: IndexKind | None = None,
         vectors: npt.NDArray[np.float32] | None = None,
         ids: npt.NDArray[np.int64] | None = None,
+        vectors_fd: int | None = None,
     ) -> None:
         self.directory = directory
+        self.vectors_fd = vectors_fd  # the searcher's open vectors.npy, for prefetching rows
         self.index = index
         self.kind = kind
         self.vectors = vectors
@@ -50,7 +52,11 @@ class FaissVectorStore:
 
     @classmethod
     def open(
-        cls, directory: Path, vectors: npt.NDArray[np.float32], ids: npt.NDArray[np.int64]
+        cls,
+        directory: Path,
+        vectors: npt.NDArray[np.float32],
+        ids: npt.NDArray[np.int64],
+        vectors_fd: int | None = None,
     ) -> FaissVectorStore:
         """Open the generation in `directory` for searching, one query at a time."""
         import faiss
@@ -62,7 +68,7 @@ class FaissVectorStore:
         # A searcher serves one query at a time: spare OpenMP threads only spin (measured 100 ms -> 21 ms
         # for one exact search over 52k vectors on this busy 2-core machine).
         use_threads_for_single_queries()
-        return cls(directory, index, vectors=vectors, ids=ids)
+        return cls(directory, index, vectors=vectors, ids=ids, vectors_fd=vectors_fd)
 
     @property
     def ntotal(self) -> int:
@@ -116,7 +122,7 @@ class FaissVectorStore:
         if wide > n and self.vectors is not None and self.ids is not None:
             # Compressed codes only shortlist (IVF-PQ): exact cosines from the stored vectors pick the n.
             rows = np.searchsorted(self.ids, labels[0][found])
-            rows, exact = rescore_top(self.vectors, rows, query[0], n)
+            rows, exact = rescore_top(self.vectors, rows, query[0], n, self.vectors_fd)
             return self.ids[rows].astype(np.int64, copy=False), exact
         return labels[0][found].astype(np.int64), distances[0][found].astype(np.float32)
 
@@ -124,4 +130,7 @@ class FaissVectorStore:
         (self.directory / FAISS_NAME).unlink(missing_ok=True)
 
     def close(self) -> None:
-        pass
+        # Let go of the index now (it is in RAM: the size of the vectors for a flat index), even if a
+        # reference to the closed searcher lingers: a long-running bot closes one per update.
+        self.index = None
+        self.vectors = None

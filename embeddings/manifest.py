@@ -7,7 +7,9 @@ Layout of an index directory:
                              (or a Milvus collection: embeddings/vector_store.py), and a copy of its
                              manifest.json
     DIR/.tmp-<stamp>/        a build in progress (or a crashed one: removed by the next build)
-    DIR/.lock                held by a build, so two builds never race
+    DIR/.lock                held by a build, so two builds never race (holds the build's pid)
+    DIR/gen-<stamp>/readers.lock   share-locked by each process reading that generation: a build removes
+                             a superseded generation only when nobody holds it (`embeddings.generations`)
 
 A reader reads `DIR/manifest.json`, then opens the generation it names. A build writes a new generation
 beside the current one and only then replaces `manifest.json` (write a temporary file, fsync, rename:

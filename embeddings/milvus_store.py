@@ -25,7 +25,7 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -183,14 +183,16 @@ def index_collections(config: VectorStoreConfig, index_dir: Path) -> list[str]:
         disconnect(config, client)
 
 
-def drop_index_collections(config: VectorStoreConfig, index_dir: Path, keep: str | None) -> list[str]:
-    """Drop the collections of the index in `index_dir` except `keep`; their names."""
+def drop_index_collections(
+    config: VectorStoreConfig, index_dir: Path, keep: Collection[str] = ()
+) -> list[str]:
+    """Drop the collections of the index in `index_dir` except those in `keep`; their names."""
     if not _exists(config):
         return []
     prefix = f"{PREFIX}{index_key(index_dir)}_"
     client = connect(config)
     try:
-        stale = [n for n in client.list_collections() if n.startswith(prefix) and n != keep]
+        stale = [n for n in client.list_collections() if n.startswith(prefix) and n not in keep]
         for name in stale:
             client.drop_collection(name)
         if stale:

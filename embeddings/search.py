@@ -21,6 +21,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from corpus.models import Chunk
 from corpus.stopwords import QUERY_STOP_WORDS
 from embeddings.encoder import DEFAULT_MODEL, Encoder
 from embeddings.errors import IndexCorrupt, IndexMismatch
+from embeddings.generations import hold_generation, release_generation
 from embeddings.keyword_text import keyword_text
 from embeddings.manifest import (
     DB_NAME,
@@ -362,8 +364,10 @@ class Searcher:
     """An open index generation. Thread-safe: SQLite behind a lock, the vector store serialises its own
     calls, the vectors are read-only.
 
-    A searcher keeps answering from the generation it opened even after a rebuild replaces it (its files
-    stay open); open a new one to see the new generation.
+    A searcher keeps answering from the generation it opened even after a rebuild replaces it: its files
+    stay open (the vectors mapped once, their file descriptor kept for prefetching), and it holds the
+    generation's readers' lock, so no build removes the folder while it is open (`embeddings.generations`).
+    Open a new one to see the new generation (`bot.answerer` does, between questions); close this one.
     """
 
     def __init__(
@@ -376,8 +380,10 @@ class Searcher:
         ids: npt.NDArray[np.int64],
         encoder: Encoder,
         fusion: FusionConfig = DEFAULT_FUSION,
+        held: _Held | None = None,
     ) -> None:
         self.index_dir = index_dir
+        self._held = held or _Held()
         self.manifest = manifest
         self.store = store
         self.vector_store = vector_store
@@ -422,12 +428,15 @@ class Searcher:
         directory = generation_dir(index_dir, manifest)
         store: Store | None = None
         vector_store: VectorStore | None = None
+        held = _Held()
         try:
+            held.generation_lock = hold_generation(directory)  # before any file: no build removes it now
             store = Store.open_readonly(directory / DB_NAME)
             store.check()
             ids = _load_array(directory, IDS_NAME, hint).astype(np.int64, copy=False)
+            held.vectors_fd = os.open(directory / VECTORS_NAME, os.O_RDONLY)
             vectors = _load_array(directory, VECTORS_NAME, hint, mmap_mode="r")
-            vector_store = open_vector_store(index_dir, manifest, directory, vectors, ids)
+            vector_store = open_vector_store(index_dir, manifest, directory, vectors, ids, held.vectors_fd)
             consistent = (
                 ids.ndim == 1
                 and vectors.ndim == 2
@@ -438,14 +447,17 @@ class Searcher:
                 raise IndexCorrupt(f"the index at {index_dir} is inconsistent (counts differ); {hint}")
         except (IndexCorrupt, VectorStoreUnavailable):
             _close(store, vector_store)
+            held.release()
             raise
         except (OSError, ValueError, RuntimeError, Exception) as exc:
             _close(store, vector_store)
+            held.release()
             raise IndexCorrupt(f"the index at {index_dir} cannot be read ({exc}); {hint}") from exc
-        return cls(index_dir, manifest, store, vector_store, vectors, ids, encoder)
+        return cls(index_dir, manifest, store, vector_store, vectors, ids, encoder, held=held)
 
     def close(self) -> None:
         _close(self.store, self.vector_store)
+        self._held.release()
 
     def __enter__(self) -> Searcher:
         return self
@@ -684,7 +696,8 @@ class Searcher:
         rows = positions[found][order]
         from embeddings.ann import prefetch_rows
 
-        prefetch_rows(self.vectors, rows)  # one batch of reads on a cold cache, not a fault per row
+        # One batch of reads on a cold cache, not a fault per row.
+        prefetch_rows(self.vectors, rows, self._held.vectors_fd)
         scores = np.asarray(self.vectors[rows], dtype=np.float32) @ np.asarray(
             vector, dtype=np.float32
         ).reshape(-1)
@@ -715,6 +728,22 @@ class Searcher:
             generation=m.generation,
             chunking=dict(m.chunking),
         )
+
+
+@dataclass
+class _Held:
+    """What an open searcher holds besides its store: the generation's readers' lock and the vectors'
+    file descriptor (the map itself needs no descriptor; prefetching does)."""
+
+    generation_lock: int | None = None
+    vectors_fd: int | None = None
+
+    def release(self) -> None:
+        release_generation(self.generation_lock)
+        self.generation_lock = None
+        if self.vectors_fd is not None:
+            os.close(self.vectors_fd)
+            self.vectors_fd = None
 
 
 def _close(store: Store | None, vector_store: VectorStore | None) -> None:

@@ -7,10 +7,11 @@ Whatever the backend, the chunks, the keyword index and the float vectors (`vect
 re-scoring, date-filtered search and `index update` read) stay in the generation folder: Milvus only
 replaces the approximate-nearest-neighbour index. A build writes a new collection named from the index
 folder and the generation, the manifest records it (`Manifest.vector_store`), and publication stays the
-atomic manifest switch. A superseded collection is kept until the next build starts (searchers opened on
-it keep answering meanwhile, as FAISS's open files do), unless the new generation's vectors live on
-another backend or server, then it is dropped at once; the next build's cleanup drops every collection of
-this index but the current one, crashed builds' included.
+atomic manifest switch. A superseded collection is kept at least until the next build starts (searchers
+opened on it keep answering meanwhile, as FAISS's open files do), unless the new generation's vectors live
+on another backend or server, then it is dropped at once; a build's cleanup drops every collection of
+this index but the current one and those of generations a running process still reads (their folders are
+kept too: `embeddings.generations`), crashed builds' included.
 
 Not handled: sharing one Milvus Lite folder between processes (Milvus Lite locks it: a bot and a build
 cannot use it at once; use a server for that); collections kept by an index folder that was deleted or
@@ -31,7 +32,7 @@ import numpy.typing as npt
 from embeddings import milvus_store
 from embeddings.ann import IndexKind
 from embeddings.faiss_store import FaissVectorStore
-from embeddings.manifest import MANIFEST_NAME, Manifest
+from embeddings.manifest import GENERATION_PREFIX, MANIFEST_NAME, Manifest
 from embeddings.vector_config import VectorStoreConfig, VectorStoreUnavailable, record_config
 
 logger = logging.getLogger(__name__)
@@ -109,14 +110,16 @@ def open_vector_store(
     directory: Path,
     vectors: npt.NDArray[np.float32],
     ids: npt.NDArray[np.int64],
+    vectors_fd: int | None = None,
 ) -> VectorStore:
-    """The published generation's store, for searching. `vectors` (memory-mapped) and `ids` are the
-    generation's own, which FAISS re-scores compressed candidates from. When the index was built on a
-    Milvus server and NEWSBOT_VECTOR_STORE names a server too, the setting's address is used (the same
-    server seen under another name, e.g. from a container); the collection is always the manifest's."""
+    """The published generation's store, for searching. `vectors` (memory-mapped, `vectors_fd` its open
+    file) and `ids` are the generation's own, which FAISS re-scores compressed candidates from. When the
+    index was built on a Milvus server and NEWSBOT_VECTOR_STORE names a server too, the setting's address
+    is used (the same server seen under another name, e.g. from a container); the collection is always
+    the manifest's."""
     config = record_config(manifest.vector_store)
     if config.backend == "faiss":
-        return FaissVectorStore.open(directory, vectors, ids)
+        return FaissVectorStore.open(directory, vectors, ids, vectors_fd)
     override = VectorStoreConfig.from_env()
     if override.backend == "milvus" and not override.is_lite and not config.is_lite:
         config = override
@@ -146,9 +149,10 @@ def release_superseded(old: Mapping[str, str], new: Mapping[str, str]) -> None:
 
 
 def drop_stale_vectors(index_dir: Path, config: VectorStoreConfig) -> list[str]:
-    """Drop every collection of this index but the current one, on the configured Milvus and on the one
-    the current manifest names. Raises VectorStoreUnavailable when the configured one cannot be reached
-    (better now than after hours of embedding)."""
+    """Drop every collection of this index but the current one and those of superseded generations
+    still read (their folders are still there: see `embeddings.build.clean_stale`), on the configured
+    Milvus and on the one the current manifest names. Raises VectorStoreUnavailable when the configured
+    one cannot be reached (better now than after hours of embedding)."""
     current = current_record(index_dir)
     endpoints = [config] if config.backend == "milvus" else []
     recorded: VectorStoreConfig | None = None
@@ -162,8 +166,15 @@ def drop_stale_vectors(index_dir: Path, config: VectorStoreConfig) -> list[str]:
     if not endpoints:
         return []
     dropped: list[str] = []
+    read = {
+        milvus_store.collection_name(index_dir, entry.name)
+        for entry in index_dir.iterdir()
+        if entry.name.startswith(GENERATION_PREFIX) and entry.is_dir()
+    }
     for endpoint in endpoints:
-        keep = current.get("collection") if recorded == endpoint else None
+        keep = set(read)
+        if recorded == endpoint and current.get("collection"):
+            keep.add(current["collection"])
         try:
             dropped += milvus_store.drop_index_collections(endpoint, index_dir, keep)
         except VectorStoreUnavailable:

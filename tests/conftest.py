@@ -68,3 +68,19 @@ def real_encoder() -> SentenceTransformerEncoder:
 @pytest.fixture
 def fake_encoder() -> HashingEncoder:
     return HashingEncoder()
+
+
+@pytest.fixture(scope="module")
+def milvus_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Milvus standalone server (the `milvus` package's, 2.3.5: its binary ships in the wheel and
+    starts offline in about 10 s) on 127.0.0.1, for the tests of one module; its NEWSBOT_VECTOR_STORE
+    setting. Stopped afterwards (per module: other modules check that no child process is left)."""
+    from milvus import MilvusServer
+
+    server = MilvusServer()
+    server.set_base_dir(str(tmp_path_factory.mktemp("milvus-server")))
+    server.start()  # picks free ports from 19530 up, binds 127.0.0.1, waits for /healthz
+    try:
+        yield f"milvus://127.0.0.1:{server.listen_port}"
+    finally:
+        server.stop()

@@ -65,7 +65,7 @@ def test_the_bot_never_builds_a_missing_index(tmp_path: Path) -> None:
 def test_the_command_lines_answerer_opens_on_the_first_question(ferry_index: Path) -> None:
     answerer = open_answerer(Settings(ferry_index, k=3), "none", AskSettings(as_of=date(2031, 3, 4)))
     try:
-        assert answerer._searcher is None  # nothing loaded before a question
+        assert not answerer.live.is_open  # nothing loaded before a question
         result = answerer.ask("How much is the ferry fare?")
         assert result.as_of == date(2031, 3, 4) and result.short == "four"
     finally:

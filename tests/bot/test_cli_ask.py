@@ -144,6 +144,7 @@ def test_the_asker_hands_its_reader_to_every_answer(
     from bot.cli_ask import open_for_cli
     from bot.settings import Settings
     from embeddings.build import build_index_from_articles
+    from embeddings.live import LiveSearcher
     from embeddings.search import Searcher
 
     text = "The Exampleton marathon was won by Ada Quill in 2 hours 31 minutes. About 4,000 runners finished."
@@ -153,7 +154,7 @@ def test_the_asker_hands_its_reader_to_every_answer(
     scripted = bot.reader.ScriptedReader(lambda question, evidence: "2 hours 31 minutes")
     monkeypatch.setattr(bot.reader, "open_reader", lambda name: scripted if name == "gemma" else None)
     asker = open_for_cli(Settings(tmp_path / "index"), None, None, "gemma", None)
-    asker._searcher = Searcher.open(tmp_path / "index", fake_encoder)
+    asker.live = LiveSearcher.of(Searcher.open(tmp_path / "index", fake_encoder))
     try:
         result = asker.ask("Who won the Exampleton marathon?")
     finally:
