@@ -21,6 +21,10 @@ PLACES = frozenset({"GPE", "LOC", "FAC"})
 PEOPLE = frozenset({"PERSON"})
 # Proper nouns the recogniser left untyped (bot/entities.py): a name, when no name of the kind is tagged.
 UNTYPED = frozenset({"PROPER"})
+# What a name question takes when the sentence holds no name of the type asked: the small model misses
+# and mistypes names ("Botswana is home to …" an organisation, "condemning Disney" a person), so any
+# name, typed or not, before none.
+ANY_NAME = NAMES | UNTYPED
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,7 @@ _PERSON_NOUNS = (
     r"politician|leader|senator|governor|candidate|ceo|author|host|celebrity|director|official|"
     r"president|minister|judge|journalist|executive|founder|billionaire|comedian|coach|footballer|"
     r"golfer|boxer|cyclist|swimmer|runner|driver|writer|poet|scientist|doctor|lawmaker|mayor|pope|king|"
-    r"queen|prince|princess|rapper|model|designer|chef|activist|rival|winner|victim|suspect|dj|youtuber"
+    r"queen|prince|princess|rapper|model|designer|chef|activist|winner|victim|suspect|dj|youtuber"
 )
 _OTHER_NOUNS = (
     r"band|orchestra|choir|duo|storm|hurricane|typhoon|cyclone|film|movie|show|series|book|novel|album|song|game|drug|vaccine|"
@@ -60,10 +64,10 @@ _OTHER_NOUNS = (
     r"treaty|virus|disease|satellite|spacecraft|rocket|ship|device|character|name|word"
 )
 # "What did the president say?" asks for no president: a verb between "what" and the noun ends the kind.
-_AUX = r"(?:is|was|are|were|be|been|did|does|do|has|have|had|will|would|can|could|should|may|might|must)"
+_AUX = r"(?:be|been|did|does|do|has|have|had|will|would|can|could|should|may|might|must)"
 _KIND_NOUN = re.compile(
     rf"\b(?:which|what|this|these)\s+((?:(?!{_AUX}\b)[\w-]+\s+){{0,3}}?({_PLACE_NOUNS}|{_ORG_NOUNS}|{_PERSON_NOUNS}|"
-    rf"{_OTHER_NOUNS}))\b"
+    rf"{_OTHER_NOUNS})s?)\b"
 )
 _MONEY = re.compile(
     r"\bhow much\b.*\b(cost|costs|pay|paid|spend|spent|worth|price|priced|raise|raised|charge|charged|"
@@ -130,16 +134,18 @@ def asked_for(question: str) -> Asked | None:
     named = _KIND_NOUN.search(q)
     if named:
         noun = named.group(2)
+        # The kind as the embedding model reads it: "private company", not "is the private company".
+        kind = re.sub(r"^(?:(?:is|was|are|were|of)\s+)?(?:(?:the|these|those|a|an)\s+)?", "", named.group(1))
         if re.fullmatch(_PLACE_NOUNS, noun):
-            return Asked("place", PLACES, named.group(1))
+            return Asked("place", PLACES, kind, ANY_NAME)
         if re.fullmatch(_ORG_NOUNS, noun):
             # Teams go by their city as often as by their name ("Tampa Bay beat Dallas"); parties by
             # their members ("the Democrats").
             extra = {"GPE"} if noun in ("team", "club") else {"NORP"} if noun == "party" else set()
-            return Asked("organisation", frozenset({"ORG", "PRODUCT", *extra}), named.group(1))
+            return Asked("organisation", frozenset({"ORG", "PRODUCT", *extra}), kind, ANY_NAME)
         if re.fullmatch(_PERSON_NOUNS, noun):
-            return Asked("person", PEOPLE, named.group(1), UNTYPED)
-        return Asked("name", NAMES, named.group(1), UNTYPED)
+            return Asked("person", PEOPLE, kind, UNTYPED)
+        return Asked("name", NAMES, kind, UNTYPED)
     if _TIME.search(q):
         return Asked("time", frozenset({"TIME", "DATE"}))
     if _YEAR.search(q):

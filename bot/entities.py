@@ -48,9 +48,9 @@ class Entity:
 
 
 def entities(sentence: str) -> list[Entity]:
-    """The entities of `sentence`, in order, and, labelled PROPER, the runs of two or more proper nouns
-    the recogniser left untyped: it misses names it has never seen where a sentence opens ("Tomasz Reyes
-    won the marathon" gives it nothing for the runner)."""
+    """The entities of `sentence`, in order, and, labelled PROPER, the runs of proper nouns the recogniser
+    left untyped: it misses names it has never seen where a sentence opens ("Tomasz Reyes won the
+    marathon" gives it nothing for the runner; "Twitter dropped the terms" nothing at all)."""
     nlp = pipeline()
     with _lock:  # one pipeline per process, shared by the Telegram bot's worker threads
         doc = nlp(sentence)
@@ -61,7 +61,7 @@ def entities(sentence: str) -> list[Entity]:
         if token is not None and token.i not in typed and (token.tag_ in _PROPER or _opens_a_name(token)):
             run.append(token.i)
             continue
-        if len(run) >= 2:
+        if len(run) >= 2 or (run and doc[run[0]].tag_ in _PROPER):
             spans.append((doc[run[0] : run[-1] + 1], "PROPER"))
         run = []
     out = []

@@ -53,7 +53,8 @@ _LENGTH_UNIT = re.compile(
 )
 _APPROXIMATELY = re.compile(
     r"^(?:about|around|approximately|roughly|nearly|almost|some|over|more than|less than|fewer than|"
-    r"at least|at most|up to|just over|just under|an estimated|estimated)\s+",
+    r"at least|at most|up to|just over|just under|an estimated|estimated|(?:no )?later than|"
+    r"(?:no )?earlier than|as early as|as late as)\s+",
     re.IGNORECASE,
 )
 _WIN_QUESTION = re.compile(r"\b(won|win|wins|winner|winning|beat|defeated|victory|victorious|champions?)\b")
@@ -147,8 +148,8 @@ def _fits(entity: Entity, asked: Asked) -> bool:
     if asked.kind == "length":
         return bool(_LENGTH_UNIT.search(text))
     if asked.kind == "age":
-        # "112", "112 years old", "aged 112": not a date that holds a number ("February 12").
-        return bool(re.search(r"\d", text)) and (entity.label == "CARDINAL" or "year" in text)
+        # "112", "112 years old", "aged 112": not a date that holds a number ("February 12 this year").
+        return bool(re.fullmatch(r"[\d,.]+", text)) or bool(re.search(r"\b\d+[\s-]years?\b", text))
     return True
 
 
