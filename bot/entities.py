@@ -15,11 +15,12 @@ recogniser (~0.4 s; the parser, lemmatizer and attribute ruler would add time fo
 from __future__ import annotations
 
 import importlib.util
-import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from bot.imports import hidden
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -120,19 +121,7 @@ def _load() -> Language:
 
 
 def _import_spacy():  # type: ignore[no-untyped-def]
-    """spaCy, imported without torch. Its numeric library (thinc) imports torch whenever it can: 2.4 s
-    on a cold `newsbot ask`, whose query path otherwise runs on ONNX, for a pipeline that never uses it.
-    A None entry in sys.modules makes that import fail as if torch were absent; it is removed afterwards,
-    so code that needs torch later still imports it. When torch is already loaded, nothing is saved by
-    hiding it, and it is not hidden."""
-    if "torch" in sys.modules:
+    """spaCy, imported without torch (bot/imports.py): its pipeline here never uses it."""
+    with hidden("torch"):
         import spacy
-
-        return spacy
-    sys.modules["torch"] = None  # type: ignore[assignment]
-    try:
-        import spacy
-    finally:
-        if sys.modules.get("torch", 0) is None:
-            del sys.modules["torch"]
     return spacy
