@@ -20,6 +20,7 @@ BENCHMARKS: dict[str, str] = {
     "coldstart": "benchmarks.coldstart:main",
     "scale": "benchmarks.scale:main",
     "reader": "benchmarks.reader:main",
+    "shorts": "benchmarks.shorts:main",
     "recency": "benchmarks.recency:main",
     "followups": "benchmarks.followups:main",
     "llm": "benchmarks.llm:main",

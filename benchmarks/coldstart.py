@@ -29,7 +29,10 @@ from pathlib import Path
 
 import click
 
-QUESTION = "When does the new tram line open?"
+QUESTION = "How much will the Harbour Line tram cost?"
+# The same index asked for no name, number or date: no tagger loads (bot/naming.py), the baseline for what
+# the short answer's tagger adds to a cold ask.
+UNTYPED_QUESTION = "What did the council approve?"
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,18 @@ def main(index_dir: Path | None, question: str, repeat: int, onnx_cache: Path | 
                 repeat,
                 first_env,
                 before=emptied(empty_cache),
+            ),
+            time_command(
+                "the short answer's tagger alone: spaCy imported and its pipeline loaded (bot/entities.py)",
+                [python, "-c", "from bot.entities import pipeline; pipeline()"],
+                repeat,
+                env,
+            ),
+            time_command(
+                f'newsbot ask "{UNTYPED_QUESTION}" (asks for no kind: no tagger)',
+                [*newsbot_command(), "ask", UNTYPED_QUESTION, "--index", str(index_dir)],
+                repeat,
+                env,
             ),
             time_command(f'newsbot ask "{question}" as shipped (ONNX export cached)', ask, repeat, env),
         ]

@@ -264,9 +264,11 @@ def finish(
     """A composed answer as `answer` returns it: the kind asked for named, the question as asked, the
     as-of day and the timeframe recorded."""
     encoder = getattr(searcher, "encoder", None)
-    if reader is None and encoder is not None:
-        # A reader's pick is its own; without one, the model tells a country from a person (bot/naming.py).
-        composed = name_the_kind(composed, found.scored, encoder.encode_queries)
+    if reader is None:
+        # A reader's pick is its own; without one, the tagger gives the kind asked for, and the embedding
+        # model chooses among several of that kind (bot/naming.py).
+        encode = encoder.encode_queries if encoder is not None else None
+        composed = name_the_kind(composed, found.scored, encode)
     return replace(composed, question=found.question, as_of=as_of, timeframe=found.timeframe)
 
 

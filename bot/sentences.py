@@ -105,7 +105,12 @@ def _verb_of(word: str) -> str:
     "pay", "stopped" -> "stop"); else `word`. lemminflect's English tables, packaged with it (a
     dictionary lookup: nothing guessed for words it does not list, "found" left alone as find's past and
     a verb of its own)."""
-    from lemminflect import getLemma  # its tables load on the first call (~0.15 s), not at import
+    from bot.imports import hidden
+
+    # Its tables load on the first call (~0.15 s), not at import; the spaCy hook it would install at import
+    # (spaCy is installed for bot/entities.py) is not used here and costs seconds (bot/imports.py).
+    with hidden("spacy"):
+        from lemminflect import getLemma
 
     verbs = getLemma(word, upos="VERB", lemmatize_oov=False)
     return verbs[0] if len(verbs) == 1 else word

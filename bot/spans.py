@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from bot.asked import WEEKDAY_ONLY, asked_for, is_future
 from bot.sentences import STOPWORDS
 
 _MONTHS = (
@@ -106,11 +107,17 @@ def spans_of(kind: str, sentence: str, question: str, common: frozenset[str] = f
     """Every span of `kind` in `sentence` that `question` does not contain, in `find_span`'s order."""
     asked = _words(question)
     found: list[str] = []
-    for span in _candidates(kind, sentence, asked, common):
+    for span in _candidates(kind, sentence, question, asked, common):
         span = span.strip(" ,.;:'\"“”‘’()")
         if span and not _words(span) <= asked and span not in found:
             found.append(span)
     return found
+
+
+def money_spans(sentence: str) -> list[tuple[int, int, str]]:
+    """The amounts of money `sentence` writes with a currency sign or word ("412 million crowns", "$3bn"),
+    as (start, end, text)."""
+    return [(m.start(), m.end(), m.group(0)) for m in _MONEY.finditer(sentence)]
 
 
 def named_kind(question: str) -> str | None:
@@ -125,15 +132,26 @@ def named_kind(question: str) -> str | None:
     return "place" if answer_type(question) == "place" else None
 
 
-def _candidates(kind: str, sentence: str, asked: set[str], common: frozenset[str]) -> list[str]:
+def _candidates(
+    kind: str, sentence: str, question: str, asked: set[str], common: frozenset[str]
+) -> list[str]:
+    wanted = asked_for(question)
+    future = is_future(question)
     if kind == "money":
         return [m.group(0) for m in _MONEY.finditer(sentence)]
     if kind == "number":
         # "64 turbines" (the question's word) before "30 kilometres" (a unit) before a bare "30"
         read = [_with_unit(m, sentence, asked) for m in _NUMBER.finditer(sentence)]
+        measure = _MEASURES.get(wanted.kind) if wanted is not None else None
+        if measure is not None:
+            # "How long is the line?" wants a length: "two years" in the same sentence is no answer.
+            read = [(span, rank) for span, rank in read if span.split()[-1].lower() in measure]
         return [span for span, _ in sorted(read, key=lambda spanned: spanned[1])]
     if kind == "date":
-        return sorted((m.group(0) for m in _DATE.finditer(sentence)), key=_date_rank)
+        dates = [m.group(0) for m in _DATE.finditer(sentence)]
+        if future:
+            dates = [d for d in dates if not WEEKDAY_ONLY.fullmatch(d.lower())]
+        return sorted(dates, key=_date_rank)
     names = (
         _trim_name(m.group(0), common if m.start() == 0 else frozenset()) for m in _NAME.finditer(sentence)
     )
@@ -149,6 +167,18 @@ _UNITS = frozenset(
     pound pounds ounce ounces litre litres liter liters gallon gallons hectare hectares acre acres
     degree degrees percent megawatt megawatts gigawatt gigawatts mw gw""".split()  # noqa: SIM905
 )
+
+
+_LENGTHS = frozenset(
+    """millimetre millimetres millimeter millimeters centimetre centimetres centimeter centimeters metre
+    metres meter meters kilometre kilometres kilometer kilometers km mm cm mile miles foot feet inch inches
+    yard yards""".split()  # noqa: SIM905
+)
+_DURATIONS = frozenset(
+    """second seconds minute minutes hour hours day days week weeks month months year years decade decades
+    century centuries""".split()  # noqa: SIM905
+)
+_MEASURES = {"length": _LENGTHS, "duration": _DURATIONS}
 
 
 def _with_unit(match: re.Match[str], sentence: str, asked: set[str]) -> tuple[str, int]:

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from bot.answer import answer
 from bot.cli import main
 from bot.settings import demo_corpus_dir
+from embeddings.encoder import SentenceTransformerEncoder
 
 
 @pytest.fixture(autouse=True)
@@ -89,6 +90,28 @@ def test_the_answer_leads_with_the_sentence_that_answers_and_its_short_answer(
     assert data["short_answer"] == {"text": short, "n": 1}
     assert short in data["answer"].split(" [1]")[0], "the first sentence gives it"
     assert len(data["citations"]) == 1  # no sentence of another article that merely names the tram
+
+
+@pytest.mark.parametrize(
+    ("question", "short"),
+    [
+        # The council-vote sentence says "on Monday night"; the mayor's says "the spring of 2027".
+        ("When will the Harbour Line tram open?", "spring of 2027"),
+        # The council-vote sentence also says "two years": no length.
+        ("How long is the tram line?", "7.4 kilometres"),
+    ],
+)
+def test_the_short_answer_is_the_kind_asked_for(
+    demo_index: Path, real_encoder: SentenceTransformerEncoder, question: str, short: str
+) -> None:
+    from embeddings.search import Searcher
+
+    # Threshold 0: which sentence leads and what its short answer is are the subject here; whether to
+    # abstain is the confidence's (these two sentences share few of the question's words).
+    with Searcher.open(demo_index, real_encoder) as searcher:
+        result = answer(question, searcher, threshold=0.0)
+    assert result.short == short and result.short_n == 1
+    assert short in result.sentences[0].text
 
 
 def test_off_topic_question_abstains_with_closest_sources(demo_index: Path) -> None:

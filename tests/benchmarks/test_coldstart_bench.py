@@ -27,15 +27,17 @@ def test_coldstart_bench_small(tmp_path: Path, real_encoder, monkeypatch) -> Non
     assert result.exit_code == 0, result.output
     rows = re.findall(r"^\| (.+?) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \|$", result.output, re.MULTILINE)
     labels = [label for label, _, _, _ in rows]
-    assert len(rows) == 5, result.output
+    assert len(rows) == 7, result.output
     assert any("no ONNX export cached" in label for label in labels)
     assert any("exports the model once" in label for label in labels)
     assert any("as shipped" in label for label in labels)
+    assert any("tagger alone" in label for label in labels)
+    assert any("asks for no kind" in label for label in labels)
     assert all(float(median) > 0 and float(cpu) > 0 for _, median, _, cpu in rows)
     assert any((tmp_path / "cache").rglob("*.onnx"))
     # The shipped path found the export: it never imports sentence-transformers; the fallback does.
     shipped = re.search(r"heaviest imports of newsbot ask \(.*\n(.*)", result.output)
     fallback = re.search(r"heaviest imports of newsbot ask without the export.*\n(.*)", result.output)
     assert shipped and fallback, result.output
-    assert "sentence_transformers" not in shipped.group(1)
+    assert "sentence_transformers" not in shipped.group(1) and "torch" not in shipped.group(1)
     assert "sentence_transformers" in fallback.group(1)

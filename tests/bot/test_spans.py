@@ -87,3 +87,26 @@ def test_a_word_written_in_lower_case_nearby_opens_a_sentence_without_being_a_na
     sentence = "Researchers found the bones near Lake Pinna."
     assert find_span("name", sentence, "Who found the bones?", lower_case_words(text)) == "Lake Pinna"
     assert find_span("name", "It’s the work of Ilse Marrow.", "Who made it?") == "Ilse Marrow"
+
+
+@pytest.mark.parametrize(
+    ("kind", "sentence", "question", "span"),
+    [
+        # "How long is" wants a length, "how long did" a time: the scoring span follows the wording.
+        ("number", "The council argued about the line for two years.", "How long is the tram line?", None),
+        (
+            "number",
+            "The line runs 7.4 kilometres and took two years.",
+            "How long is the line?",
+            "7.4 kilometres",
+        ),
+        ("number", "The line runs 7.4 kilometres and took two years.", "How long did it take?", "two years"),
+        # A bare weekday is when something was said, not when what is to come will happen.
+        ("date", "The council said on Monday that the line would open.", "When will the line open?", None),
+        ("date", "The council approved the line on Monday.", "When did the council approve it?", "Monday"),
+    ],
+)
+def test_the_scoring_span_reads_lengths_times_and_the_future(
+    kind: str, sentence: str, question: str, span: str | None
+) -> None:
+    assert find_span(kind, sentence, question) == span
