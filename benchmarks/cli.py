@@ -22,6 +22,7 @@ BENCHMARKS: dict[str, str] = {
     "reader": "benchmarks.reader:main",
     "recency": "benchmarks.recency:main",
     "followups": "benchmarks.followups:main",
+    "coverage": "benchmarks.coverage:main",
     "llm": "benchmarks.llm:main",
 }
 
