@@ -309,7 +309,14 @@ def report(outcomes: Sequence[CoverageOutcome], record: dict[str, str], cached: 
         "",
         f"Shipped weights (bot/answer.py CONFIDENCE_WEIGHTS, bias {CONFIDENCE_BIAS:+.2f}): "
         + ", ".join(f"{w:+.2f}" for w in CONFIDENCE_WEIGHTS)
-        + ".",
+        + " over `Signals.features()`: the first hit's retrieval score, its lead over other articles' hits, "
+        "the best cosine, the best sentence's overlap with the question, the weightiest question word its "
+        "passage lacks, the kind asked for given / not given, a negation the sentence lacks, a "
+        "contradiction.",
+        "",
+        "Beside it, on sets where every question is covered (SQuAD 2.0 half-dev, and rtqa-2020 with every "
+        "passage indexed): `python -m benchmarks answers`, results/answers.md. SQuAD is reported, not "
+        "chased.",
     ]
     return "\n".join(lines) + "\n"
 
