@@ -105,6 +105,9 @@ _NUMBER_WORDS = frozenset(
     """.split()  # noqa: SIM905
 )
 _WORD = re.compile(r"[a-z]+")
+_HOW_ASKS = re.compile(
+    r"\bhow\s+(often|long|old|far|big|large|small|soon|tall|high|deep|wide|fast|late|early|heavy)\b", re.I
+)
 
 
 def clean_question(question: str) -> str:
@@ -379,7 +382,10 @@ def _signals(
     question = scoring.question
     similarities = [dense_on_minilm_scale(h.dense_score, model) for h in hits if h.dense_score is not None]
     passage_terms = set(tokens(best.hit.chunk.text))
-    missing = [w for t, w in scoring.weights.items() if t not in passage_terms]
+    # "often" in "How often will the ferry run?" asks for the answer ("every twenty minutes"): a passage
+    # that answers need not hold it, so its absence does not count against the passage.
+    asking = set(content_terms(" ".join(_HOW_ASKS.findall(question))))
+    missing = [w for t, w in scoring.weights.items() if t not in passage_terms and t not in asking]
     top = hits[0]
     others = [h.score for h in hits if h.article.id != top.article.id]
     return Signals(
