@@ -23,6 +23,7 @@ BENCHMARKS: dict[str, str] = {
     "shorts": "benchmarks.shorts:main",
     "recency": "benchmarks.recency:main",
     "followups": "benchmarks.followups:main",
+    "coverage": "benchmarks.coverage:main",
     "llm": "benchmarks.llm:main",
     "warc": "benchmarks.warc:main",
     "live": "benchmarks.live:main",

@@ -77,7 +77,9 @@ class Answer:
     """An answer. Invariants: every sentence's `n` is a citation's `n`; every citation is used; citation
     numbers run 1..N in order of first use. When `abstained`, `sentences` and `citations` are empty and
     `closest` lists the nearest sources found, if any. `short` is the name, number or date the question
-    asks for, as the first sentence gives it (source `short_n`), when the question asks for one."""
+    asks for, as the first sentence gives it (source `short_n`), when the question asks for one.
+    `confidence` is the estimated probability, 0..1, that the best sentence found answers the question
+    right (bot/answer.py); newsbot abstains under 0.5. None where no confidence was computed."""
 
     question: str
     sentences: tuple[AnswerSentence, ...]
@@ -89,6 +91,7 @@ class Answer:
     short_n: int | None = None
     as_of: date | None = None  # the day the question was asked as of: nothing published after it is used
     timeframe: Timeframe | None = None  # the window a relative date in the question narrowed the search to
+    confidence: float | None = None
 
     @property
     def text(self) -> str:

@@ -90,8 +90,9 @@ def _passage_dict(hit: Hit) -> dict[str, Any]:
 
 
 def answer_dict(answer: Answer) -> dict[str, Any]:
-    """The JSON-ready form: question, as_of, timeframe, answer, short_answer, abstained, citations, passages
-    (and closest, if abstained)."""
+    """The JSON-ready form: question, as_of, timeframe, answer, short_answer, abstained, confidence (the
+    estimated probability, 0..1, that the best sentence found answers right; newsbot abstains under 0.5),
+    citations, passages (and closest, if abstained)."""
     short = {"text": answer.short, "n": answer.short_n} if answer.short else None
     frame = answer.timeframe
     return {
@@ -105,6 +106,7 @@ def answer_dict(answer: Answer) -> dict[str, Any]:
         "answer": NOT_COVERED if answer.abstained else answer.text,
         "short_answer": short,
         "abstained": answer.abstained,
+        "confidence": None if answer.confidence is None else round(answer.confidence, 3),
         "citations": [_citation_dict(c) for c in answer.citations],
         "closest": [_citation_dict(c) for c in answer.closest],
         "passages": [_passage_dict(h) for h in answer.passages],

@@ -121,6 +121,28 @@ def test_off_topic_question_abstains_with_closest_sources(demo_index: Path) -> N
     assert 1 <= len(data["closest"]) <= 3
 
 
+def test_a_question_the_archive_does_not_cover_abstains_though_a_near_article_has_the_kind_asked_for(
+    demo_index: Path,
+) -> None:
+    # The tram article gives a cost (412 million crowns); nothing in the demo is about a zebra crossing.
+    data = ask_json(demo_index, "How much did the purple zebra crossing cost?")
+    assert data["abstained"] is True and data["short_answer"] is None
+    assert "412" not in data["answer"] and "do not cover" in data["answer"]
+    assert 0.0 <= data["confidence"] < 0.5
+    assert 1 <= len(data["closest"]) <= 3
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["How much will the Harbour Line tram cost?", "When did the council approve the Harbour Line tram?"],
+)
+def test_a_covered_question_answers_with_its_confidence(demo_index: Path, question: str) -> None:
+    data = ask_json(demo_index, question)
+    assert data["abstained"] is False
+    assert 0.5 <= data["confidence"] <= 1.0
+    assert data["citations"][0]["source"].endswith("2024-03-12-tram-line.txt")
+
+
 def test_text_output_lists_sources(demo_index: Path) -> None:
     result = CliRunner().invoke(main, ["ask", "Who won the Exampleton Marathon?", "--index", str(demo_index)])
     assert result.exit_code == 0

@@ -374,3 +374,12 @@ def test_answer_reads_the_cosines_on_the_scale_of_the_searchers_model() -> None:
     threshold = (mapped + unmapped) / 2
     assert answer(question, _Searcher(found, E5_MODEL), threshold=threshold).abstained
     assert not answer(question, _Searcher(found, DEFAULT_MODEL), threshold=threshold).abstained
+
+
+def test_the_word_a_how_question_asks_with_is_not_a_missing_term() -> None:
+    # "often" asks for the answer; "Kestrel" is a name the tram passages do not hold.
+    asking = assess("How often will the Harbour Line tram run?", hits()).signals
+    naming = assess("How will the Kestrel Harbour Line tram run?", hits()).signals
+    assert asking is not None and naming is not None
+    assert asking.missing_term == 0.0
+    assert naming.missing_term > 0.0

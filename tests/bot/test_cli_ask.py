@@ -148,8 +148,20 @@ def test_the_asker_hands_its_reader_to_every_answer(
     from embeddings.search import Searcher
 
     text = "The Exampleton marathon was won by Ada Quill in 2 hours 31 minutes. About 4,000 runners finished."
+    # Other articles beside it: with one article alone, nothing stands out in retrieval and the
+    # confidence (bot/answer.py) abstains.
+    others = [
+        "The Exampleton library reopened on Monday after a year of repairs to its roof.",
+        "A new ferry, the Northern Tern, entered service between the two harbours this spring.",
+        "The city council approved a budget that raises the property tax by two percent.",
+    ]
     build_index_from_articles(
-        [Article(id="run", source="run.txt", text=text)], tmp_path / "index", fake_encoder
+        [
+            Article(id="run", source="run.txt", text=text),
+            *(Article(id=f"other{i}", source=f"other{i}.txt", text=t) for i, t in enumerate(others)),
+        ],
+        tmp_path / "index",
+        fake_encoder,
     )
     scripted = bot.reader.ScriptedReader(lambda question, evidence: "2 hours 31 minutes")
     monkeypatch.setattr(bot.reader, "open_reader", lambda name: scripted if name == "gemma" else None)

@@ -102,3 +102,14 @@ def test_the_short_answer_comes_first_in_text_and_in_json() -> None:
     plain = Answer("Why?", result.sentences, result.citations, (), abstained=False)
     assert render_text(plain).splitlines()[0] == "The tram will cost 412 million crowns. [1]"
     assert answer_dict(plain)["short_answer"] is None
+
+
+def test_json_carries_the_confidence_rounded_and_none_when_not_computed() -> None:
+    answered = Answer(
+        "Q?", (AnswerSentence("Quote 1.", 1),), (citation(1),), (passage(),), False, confidence=0.81234
+    )
+    refused = Answer("Q?", (), (), (passage(),), abstained=True, closest=(citation(1),), confidence=0.2)
+    assert json.loads(render_json(answered))["confidence"] == 0.812
+    data = json.loads(render_json(refused))
+    assert data["confidence"] == 0.2 and data["abstained"] is True and len(data["closest"]) == 1
+    assert answer_dict(Answer("Q?", (), (), (), abstained=True))["confidence"] is None
