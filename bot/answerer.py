@@ -1,7 +1,7 @@
 """The answering service both edges use: `newsbot ask`/`chat` and the Telegram bot each get an `Answerer`
 from `open_answerer(settings)`, so the index folder, `k` (flag, else NEWSBOT_K, else 8), the reader and the
 date settings are resolved in one place and every question goes through the same steps
-(`bot.followup.answer_resolved`: retrieve as of a day, compose, name the kind asked for).
+(`bot.answering.followup.answer_resolved`: retrieve as of a day, compose, name the kind asked for).
 
 Each question is answered from the newest complete generation of the index: an `index update` or
 `build` beside a running bot is picked up within about a second of its end, with no restart, and a
@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 from bot.models import IndexSummary
 
 if TYPE_CHECKING:
-    from bot.followup import Resolved
+    from bot.answering.followup import Resolved
+    from bot.answering.readers.base import Reader, Writer
     from bot.models import Answer
-    from bot.reader import Reader, Writer
     from bot.settings import Settings
     from embeddings.live import LiveSearcher
     from embeddings.search import Searcher
@@ -73,13 +73,13 @@ class Answerer:
     def ask(self, question: str, prefer: Sequence[str] = (), as_of: date | None = None) -> Answer:
         """The answer to `question` (a standalone one; `prefer`: article ids a follow-up leans on) asked as
         of `as_of`, else the settings' as-of day, else today."""
-        from bot.followup import Resolved
+        from bot.answering.followup import Resolved
 
         return self.ask_resolved(Resolved(asked=question, question=question, prefer=tuple(prefer)), as_of)
 
     def ask_resolved(self, resolved: Resolved, as_of: date | None = None) -> Answer:
-        """Answer a question resolved against its conversation (bot/followup.py)."""
-        from bot.followup import answer_resolved
+        """Answer a question resolved against its conversation (bot/answering/followup.py)."""
+        from bot.answering.followup import answer_resolved
 
         with self.live.use() as searcher:
             return answer_resolved(
@@ -130,8 +130,8 @@ def open_answerer(
     index and loads the model now (a service's start-up), else on the first question (a command line that
     should start fast). `build_demo`: a missing default index is built from the demo corpus (through
     `note`) rather than an error."""
-    from bot.reader import ReaderFailed, open_reader
-    from bot.reader_process import ChildReader
+    from bot.answering.readers.base import ReaderFailed, open_reader
+    from bot.answering.readers.gemma import ChildReader
 
     chosen = open_reader(reader)
 
@@ -141,7 +141,7 @@ def open_answerer(
         check_index_model(index_dir, ModelChoice.resolve())
 
     def opener() -> Searcher:
-        from bot.cli_common import open_searcher
+        from bot.cli.common import open_searcher
         from embeddings.search import Searcher
 
         if build_demo:

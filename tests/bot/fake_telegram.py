@@ -575,7 +575,7 @@ class BotThread:
     async def _main(self) -> None:
         import asyncio
 
-        from bot.telegram import ALLOWED_UPDATES  # what `newsbot telegram` asks Telegram for
+        from bot.telegram.app import ALLOWED_UPDATES  # what `newsbot telegram` asks Telegram for
 
         app = self.application
         self._loop = asyncio.get_running_loop()

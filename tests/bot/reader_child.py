@@ -1,4 +1,5 @@
-"""A reader worker for tests: `python -m tests.bot.reader_child REPLIES_JSON` runs bot/reader_worker.py's
+"""A reader worker for tests: `python -m tests.bot.reader_child REPLIES_JSON` runs
+bot/answering/readers/gemma_worker.py's
 own `serve` loop and protocol channel, with an engine that answers from a table keyed by question instead
 of llama.cpp. A reply that names a misfortune acts it out, for real, in this process:
 
@@ -23,8 +24,8 @@ import time
 from collections.abc import Sequence
 from typing import IO
 
-from bot.reader import Evidence
-from bot.reader_worker import protocol_channel, serve
+from bot.answering.readers.base import Evidence
+from bot.answering.readers.gemma_worker import protocol_channel, serve
 
 
 class ScriptedEngine:

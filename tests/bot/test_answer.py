@@ -8,20 +8,13 @@ from datetime import datetime
 
 import pytest
 
-from bot.answer import (
-    CONFIDENCE_WEIGHTS,
-    DENSE_ON_MINILM_SCALE,
-    MAX_QUESTION_CHARS,
-    answer,
-    assess,
-    clean_question,
-    compose,
-    dense_on_minilm_scale,
-    select,
-)
+from bot.answering.cite import select
+from bot.answering.confidence import CONFIDENCE_WEIGHTS, DENSE_ON_MINILM_SCALE, assess, dense_on_minilm_scale
+from bot.answering.pipeline import answer, compose
+from bot.answering.retrieve import MAX_QUESTION_CHARS, clean_question
+from bot.answering.sentences import split_sentences, stem
 from bot.errors import EmptyQuestion, QuestionTooLong
 from bot.models import Answer
-from bot.sentences import split_sentences, stem
 from corpus.models import Article, Chunk
 from embeddings.e5_encoder import E5_MODEL
 from embeddings.encoder import DEFAULT_MODEL
@@ -281,11 +274,12 @@ def test_no_short_answer_when_the_question_asks_for_no_name_number_or_date() -> 
     assert not result.abstained and result.short is None and result.short_n is None
 
 
-# --- with a reader (bot/reader.py): a scripted one here; the real model is `python -m benchmarks reader` ---
+# --- with a reader (bot/answering/readers/base.py): a scripted one here; the real model is `python -m
+# benchmarks reader` ---
 
 
 def test_a_readers_span_leads_with_the_sentence_that_quotes_it() -> None:
-    from bot.reader import ScriptedReader
+    from bot.answering.readers.base import ScriptedReader
 
     question = "How much will the Harbour Line tram cost?"
     without = compose(question, hits(), threshold=0.0)
@@ -303,7 +297,7 @@ def test_a_readers_span_leads_with_the_sentence_that_quotes_it() -> None:
 
 
 def test_a_reader_answer_not_in_the_sentences_shown_changes_nothing() -> None:
-    from bot.reader import ScriptedReader
+    from bot.answering.readers.base import ScriptedReader
 
     question = "How much will the Harbour Line tram cost?"
     without = compose(question, hits(), threshold=0.0)
@@ -312,7 +306,7 @@ def test_a_reader_answer_not_in_the_sentences_shown_changes_nothing() -> None:
 
 
 def test_a_reader_never_turns_an_abstention_into_an_answer() -> None:
-    from bot.reader import ScriptedReader
+    from bot.answering.readers.base import ScriptedReader
 
     reader = ScriptedReader(lambda question, evidence: evidence[0].text.split()[0])
     result = compose("Who won the chess olympiad in Reykjavik?", hits(), reader=reader)

@@ -140,8 +140,8 @@ def test_an_unknown_reader_is_a_usage_error(tmp_path: Path) -> None:
 def test_the_asker_hands_its_reader_to_every_answer(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fake_encoder
 ) -> None:
-    import bot.reader
-    from bot.cli_ask import open_for_cli
+    import bot.answering.readers.base
+    from bot.cli.ask import open_for_cli
     from bot.settings import Settings
     from embeddings.build import build_index_from_articles
     from embeddings.live import LiveSearcher
@@ -149,7 +149,7 @@ def test_the_asker_hands_its_reader_to_every_answer(
 
     text = "The Exampleton marathon was won by Ada Quill in 2 hours 31 minutes. About 4,000 runners finished."
     # Other articles beside it: with one article alone, nothing stands out in retrieval and the
-    # confidence (bot/answer.py) abstains.
+    # confidence (bot/answering/confidence.py) abstains.
     others = [
         "The Exampleton library reopened on Monday after a year of repairs to its roof.",
         "A new ferry, the Northern Tern, entered service between the two harbours this spring.",
@@ -163,8 +163,10 @@ def test_the_asker_hands_its_reader_to_every_answer(
         tmp_path / "index",
         fake_encoder,
     )
-    scripted = bot.reader.ScriptedReader(lambda question, evidence: "2 hours 31 minutes")
-    monkeypatch.setattr(bot.reader, "open_reader", lambda name: scripted if name == "gemma" else None)
+    scripted = bot.answering.readers.base.ScriptedReader(lambda question, evidence: "2 hours 31 minutes")
+    monkeypatch.setattr(
+        bot.answering.readers.base, "open_reader", lambda name: scripted if name == "gemma" else None
+    )
     asker = open_for_cli(Settings(tmp_path / "index"), None, None, "gemma", None)
     asker.live = LiveSearcher.of(Searcher.open(tmp_path / "index", fake_encoder))
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.cli_index import DUPLICATES_LISTED, summary
+from bot.cli.index import DUPLICATES_LISTED, summary
 from embeddings.build import build_index
 from embeddings.encoder import HashingEncoder
 

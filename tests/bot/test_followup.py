@@ -11,10 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import bot.answer
-from bot.cli import main
-from bot.cli_ask import CHAT_HELP
-from bot.followup import (
+import bot.answering.scoring
+from bot.answering.followup import (
     Conversations,
     Resolved,
     Turn,
@@ -26,6 +24,8 @@ from bot.followup import (
     story_of,
     word_key,
 )
+from bot.cli import main
+from bot.cli.ask import CHAT_HELP
 from bot.models import Answer, AnswerSentence, Citation
 from corpus.ids import article_id
 from corpus.models import Article, Chunk
@@ -354,7 +354,7 @@ def test_a_follow_up_leads_with_what_the_last_answer_did_not_say(
         conversations.remember("k", first, said)
         second = conversations.resolve("k", "And when did the work begin?")
         followed = answer_resolved(second, searcher)
-        monkeypatch.setattr(bot.answer, "SAID_PENALTY", 0.0)
+        monkeypatch.setattr(bot.answering.scoring, "SAID_PENALTY", 0.0)
         repeated = answer_resolved(second, searcher)
     assert said.short == "Tuesday" and second.said == tuple(s.text for s in said.sentences)
     assert (

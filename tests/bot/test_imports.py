@@ -1,5 +1,5 @@
 """What stays out of the process: the cold `newsbot ask` path must not pay for torch or spaCy it does not
-use (bot/imports.py)."""
+use (bot/answering/imports.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.imports import hidden
+from bot.answering.imports import hidden
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,12 +37,12 @@ def _modules_after(code: str) -> set[str]:
 
 def test_scoring_words_does_not_import_spacy_or_torch() -> None:
     # lemminflect would import spaCy (and spaCy torch) to hook into it.
-    loaded = _modules_after("from bot.sentences import tokens\nassert tokens('paid') == ['pay']")
+    loaded = _modules_after("from bot.answering.sentences import tokens\nassert tokens('paid') == ['pay']")
     assert "lemminflect" in loaded
     assert "spacy" not in loaded and "torch" not in loaded
 
 
 def test_the_tagger_loads_without_torch() -> None:
-    loaded = _modules_after("from bot.entities import entities\nassert entities('Ada Quill won.')")
+    loaded = _modules_after("from bot.answering.entities import entities\nassert entities('Ada Quill won.')")
     assert "spacy" in loaded and "thinc" in loaded
     assert "torch" not in loaded

@@ -17,8 +17,8 @@ from typing import Any
 
 from bot.answerer import Answerer
 from bot.settings import Settings
-from bot.telegram import build_application
-from bot.telegram_config import TelegramSettings
+from bot.telegram.app import build_application
+from bot.telegram.config import TelegramSettings
 from corpus.models import Article
 from embeddings.build import update_index
 from embeddings.encoder import SentenceTransformerEncoder

@@ -13,8 +13,9 @@ from datetime import datetime
 import httpx
 import pytest
 
-from bot.answer import compose
-from bot.llm_reader import (
+from bot.answering.pipeline import compose
+from bot.answering.readers.base import ReaderUnavailable, open_reader
+from bot.answering.readers.llm import (
     ENV_LLM_API_KEY,
     ENV_LLM_URL,
     NOT_IN_SOURCES,
@@ -27,8 +28,7 @@ from bot.llm_reader import (
     choose_passages,
 )
 from bot.models import Answer
-from bot.reader import ReaderUnavailable, open_reader
-from bot.render_html import render_answer_html
+from bot.telegram.render_html import render_answer_html
 from corpus.models import Chunk
 from embeddings.models import ArticleMeta, Hit
 

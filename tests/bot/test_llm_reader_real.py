@@ -19,9 +19,9 @@ import pytest
 from click.testing import CliRunner
 
 from benchmarks.llm import local_server
-from bot.answer import answer
+from bot.answering.pipeline import answer
+from bot.answering.readers.llm import ChatClient, LLMReader, LLMSettings
 from bot.cli import main
-from bot.llm_reader import ChatClient, LLMReader, LLMSettings
 from bot.models import Answer
 from corpus.ids import article_id
 from corpus.models import Article

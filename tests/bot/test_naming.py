@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import answer, compose
-from bot.asked import asked_for
-from bot.naming import candidates, name_the_kind, pick
-from bot.spans import named_kind, spans_of
+from bot.answering.asked import asked_for
+from bot.answering.naming import candidates, name_the_kind, pick
+from bot.answering.pipeline import answer, compose
+from bot.answering.spans import named_kind, spans_of
 from corpus.models import Article
 from embeddings.build import build_index_from_articles
 from embeddings.encoder import Encoder

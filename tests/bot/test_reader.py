@@ -14,21 +14,21 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.answer import assess
-from bot.reader import (
+from bot.answering.confidence import assess
+from bot.answering.pipeline import evidence
+from bot.answering.readers.base import (
     MAX_SHORT_WORDS,
     Evidence,
     ReaderFailed,
     ReaderUnavailable,
     ScriptedReader,
     build_prompt,
-    evidence,
     gemma_model_path,
     locate,
     open_reader,
     read,
 )
-from bot.reader_process import GemmaReader
+from bot.answering.readers.gemma import GemmaReader
 from corpus.models import Chunk
 from embeddings.models import ArticleMeta, Hit
 from embeddings.processes import child_pids

@@ -1,9 +1,9 @@
 """The reader's worker process can never take the bot down: a worker that dies of a real signal, exits,
 hangs or replies garbage costs that question its short answer (the extractive answer stands, one warning
 is logged), the next question gets a fresh worker, a worker that keeps failing is turned off, and
-nothing is left running. The worker here is bot/reader_worker.py's own serve loop with a scripted engine
-(tests/bot/reader_child.py) that crashes for real, so none of this needs llama.cpp; the real model runs
-through the same worker in tests/bot/test_reader.py."""
+nothing is left running. The worker here is bot/answering/readers/gemma_worker.py's own serve loop with a
+scripted engine (tests/bot/reader_child.py) that crashes for real, so none of this needs llama.cpp; the real
+model runs through the same worker in tests/bot/test_reader.py."""
 
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import answer
 from bot.answerer import Answerer, open_answerer
-from bot.reader import Evidence, ReaderFailed, read
-from bot.reader_process import ChildReader
+from bot.answering.pipeline import answer
+from bot.answering.readers.base import Evidence, ReaderFailed, read
+from bot.answering.readers.gemma import ChildReader
 from bot.settings import Settings
 from corpus.models import Article
 from embeddings.build import build_index_from_articles
@@ -237,10 +237,10 @@ def test_reader_settings_are_checked_when_built() -> None:
 def test_a_service_whose_reader_cannot_start_starts_all_the_same(
     index_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.reader
+    import bot.answering.readers.base
 
     reader = scripted({"!load-crash": ""})
-    monkeypatch.setattr(bot.reader, "open_reader", lambda name: reader)
+    monkeypatch.setattr(bot.answering.readers.base, "open_reader", lambda name: reader)
     notes: list[str] = []
     settings = Settings(index_dir, k=4)
     answerer = open_answerer(settings, "gemma", eager=True, build_demo=False, note=notes.append)

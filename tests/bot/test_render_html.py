@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 
 from bot.models import Answer, AnswerSentence, Citation
-from bot.render_html import (
+from bot.telegram.render_html import (
     ABSTAIN_TEXT,
     render_answer_html,
     render_sources_html,

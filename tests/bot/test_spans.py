@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.spans import answer_type, find_span, lower_case_words
+from bot.answering.spans import answer_type, find_span, lower_case_words
 
 
 @pytest.mark.parametrize(

@@ -14,10 +14,10 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from bot.answering.followup import Conversations
 from bot.errors import QuestionTooLong
-from bot.followup import Conversations
 from bot.models import Answer, AnswerSentence, Citation
-from bot.telegram import (
+from bot.telegram.app import (
     ANSWER_GONE,
     APOLOGY,
     FORGOTTEN,
@@ -29,7 +29,7 @@ from bot.telegram import (
     build_application,
     protect_logs,
 )
-from bot.telegram_config import TelegramSettings
+from bot.telegram.config import TelegramSettings
 from tests.bot.fake_telegram import (
     BOT_USERNAME,
     BotThread,

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import bot.cli_telegram
+import bot.cli.telegram
 from bot.cli import main
 from bot.models import Answer
-from bot.telegram import REDACTED, IndexSummary
+from bot.telegram.app import REDACTED, IndexSummary
 from corpus.models import Article
 from embeddings.build import build_index_from_articles
 from embeddings.encoder import HashingEncoder
@@ -94,7 +94,7 @@ def test_index_built_with_another_model_is_a_clear_mismatch(env: pytest.MonkeyPa
 @pytest.fixture
 def idle_index(monkeypatch: pytest.MonkeyPatch) -> None:
     """The index side is not what these tests are about: answer from a responder that knows nothing."""
-    monkeypatch.setattr(bot.cli_telegram, "open_responder", lambda index_dir: IdleResponder())
+    monkeypatch.setattr(bot.cli.telegram, "open_responder", lambda index_dir: IdleResponder())
 
 
 def test_token_rejected_by_telegram_is_one_clear_line(

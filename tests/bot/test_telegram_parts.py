@@ -12,7 +12,7 @@ import pytest
 from telegram import Chat, Message, MessageEntity, User
 from telegram.error import RetryAfter
 
-from bot.telegram import (
+from bot.telegram.app import (
     REDACTED,
     SECRET_REDACTED,
     FloodWait,
@@ -21,7 +21,7 @@ from bot.telegram import (
     protect_logs,
     retry_after_seconds,
 )
-from bot.telegram_config import ConfigError, TelegramSettings, parse_allowed_ids
+from bot.telegram.config import ConfigError, TelegramSettings, parse_allowed_ids
 
 TOKEN = "555:TEST-parts-token_zz"
 BOT = User(id=99, first_name="News", is_bot=True, username="exampleton_news_bot")

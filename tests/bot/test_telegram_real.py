@@ -19,8 +19,8 @@ import pytest
 
 from bot.answerer import Answerer
 from bot.settings import Settings
-from bot.telegram import UNKNOWN_COMMAND, build_application
-from bot.telegram_config import TelegramSettings
+from bot.telegram.app import UNKNOWN_COMMAND, build_application
+from bot.telegram.config import TelegramSettings
 from corpus.ids import article_id
 from corpus.models import Article
 from embeddings.build import build_index_from_articles

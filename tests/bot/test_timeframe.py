@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
+from bot.answering.timeframe import narrow, resolve_timeframe, search_as_of, without_timeframe
 from bot.models import Timeframe
-from bot.timeframe import narrow, resolve_timeframe, search_as_of, without_timeframe
 
 FRIDAY = date(2020, 6, 5)  # a Friday
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli_watch import describe, parse_duration
+from bot.cli.watch import describe, parse_duration
 from embeddings.generations import build_lock
 from embeddings.manifest import read_manifest
 

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from bot.telegram import Responder
-    from bot.telegram_config import TelegramSettings
+    from bot.telegram.app import Responder
+    from bot.telegram.config import TelegramSettings
 
 logger = logging.getLogger(__name__)
 
@@ -91,8 +91,8 @@ def telegram(index_dir: Path | None, verbose: int) -> None:
     """
     # Opt in to python-telegram-bot's coming timedelta behaviour, which also silences its v22 warning.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
-    from bot.telegram import SECRET_REDACTED, protect_logs
-    from bot.telegram_config import ConfigError, TelegramSettings
+    from bot.telegram.app import SECRET_REDACTED, protect_logs
+    from bot.telegram.config import ConfigError, TelegramSettings
 
     try:
         settings = TelegramSettings.from_env(os.environ)
@@ -118,7 +118,7 @@ def _serve(settings: TelegramSettings, index_dir: Path) -> None:
     import httpx
     from telegram.error import InvalidToken, TelegramError
 
-    from bot.telegram import redact, run_polling, run_webhook
+    from bot.telegram.app import redact, run_polling, run_webhook
     from embeddings.errors import IndexError_
 
     try:

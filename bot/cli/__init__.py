@@ -1,20 +1,27 @@
 """The `newsbot` command line: a thin edge. Subcommands live in their own modules and are imported only
-when run, so `newsbot ask` does not pay for Telegram, trafilatura or the benchmarks at start-up."""
+when run, so `newsbot ask` does not pay for Telegram, trafilatura or the benchmarks at start-up:
+ask.py (`ask`, `chat`), corpus.py, index.py with watch.py (`index watch`), telegram.py (starts
+bot/telegram/), common.py (what they share: quiet logs, one-line errors, opening the index).
+
+May import: bot.answerer, bot.render, bot.settings, bot.errors, bot.models, embeddings and corpus (the
+index and corpus commands drive them), bot.telegram (for `newsbot telegram`), and of the pipeline only
+what the edge needs (clean_question, Conversations and is_command, the reader's name setting). Nothing in
+bot/ outside cli/ imports it, except bot.answerer opening the index through common.open_searcher.
+"""
 
 from __future__ import annotations
 
 import importlib
-import sys
 
 import click
 
 # name -> "module:attribute" of a click command; imported on first use.
 SUBCOMMANDS: dict[str, str] = {
-    "corpus": "bot.cli_corpus:corpus",
-    "index": "bot.cli_index:index",
-    "ask": "bot.cli_ask:ask",
-    "chat": "bot.cli_ask:chat",
-    "telegram": "bot.cli_telegram:telegram",
+    "corpus": "bot.cli.corpus:corpus",
+    "index": "bot.cli.index:index",
+    "ask": "bot.cli.ask:ask",
+    "chat": "bot.cli.ask:chat",
+    "telegram": "bot.cli.telegram:telegram",
     "bench": "benchmarks.cli:bench",
 }
 
@@ -40,7 +47,3 @@ class LazyGroup(click.Group):
 @click.version_option(package_name="newsbot")
 def main() -> None:
     """Ask questions of a news archive you chose; every answer sentence cites its article."""
-
-
-if __name__ == "__main__":
-    sys.exit(main())

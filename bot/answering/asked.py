@@ -1,4 +1,4 @@
-"""What kind of answer a question asks for, in the tagger's types (bot/entities.py).
+"""What kind of answer a question asks for, in the tagger's types (bot/answering/entities.py).
 
 "Who" wants a person; "where" and "which country/city/state …" a place; "which company/team/party …" an
 organisation; "how much … cost" an amount of money; "how many" a number (with the question's noun: "64
@@ -19,7 +19,8 @@ NAMES = frozenset(
 )
 PLACES = frozenset({"GPE", "LOC", "FAC"})
 PEOPLE = frozenset({"PERSON"})
-# Proper nouns the recogniser left untyped (bot/entities.py): a name, when no name of the kind is tagged.
+# Proper nouns the recogniser left untyped (bot/answering/entities.py): a name, when no name of the kind is
+# tagged.
 UNTYPED = frozenset({"PROPER"})
 # What a name question takes when the sentence holds no name of the type asked: the small model misses
 # and mistypes names ("Botswana is home to …" an organisation, "condemning Disney" a person), so any

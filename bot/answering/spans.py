@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 
-from bot.asked import WEEKDAY_ONLY, asked_for, is_future
-from bot.sentences import STOPWORDS
+from bot.answering.asked import WEEKDAY_ONLY, asked_for, is_future
+from bot.answering.sentences import STOPWORDS
 
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december|"

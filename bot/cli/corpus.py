@@ -26,7 +26,7 @@ from typing import Any
 
 import click
 
-from bot.cli_common import describe_duplicate
+from bot.cli.common import describe_duplicate
 from corpus.models import Article, CorpusBatch, DuplicateNote, SkippedFile
 
 _QUIET = ("trafilatura", "htmldate", "justext", "charset_normalizer", "courlan")

@@ -1,7 +1,7 @@
 """`newsbot index watch SOURCE… --every 15m`: keep an index current by running `index update` with the
 same sources again and again, one line a run saying what changed.
 
-Each run is exactly `index update SOURCE…` (`bot.cli_index.index_once`): whatever sources an update
+Each run is exactly `index update SOURCE…` (`bot.cli.index.index_once`): whatever sources an update
 accepts, watch accepts. A run that finds another build or update holding the index's lock is skipped
 with a note (the next run catches up); a run that fails is reported and the next one tries again; the
 model is loaded once. Ctrl-C or SIGTERM between runs stops at once; during a run it aborts that run,
@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from bot.cli_common import quiet_logs, user_errors
-from bot.cli_index import (
+from bot.cli.common import quiet_logs, user_errors
+from bot.cli.index import (
     FETCH_DELAY_OPTION,
     INDEX_OPTION,
     MODEL_OPTION,

@@ -2,10 +2,11 @@
 
 Private chats: any text is a question. Groups: only messages that mention the bot, reply to it, or use
 /ask. Commands: /start, /help, /ask, /new, /sources, /stats. A question that leans on the previous one ("and
-when?") is read in its context (bot/followup.py): per chat in private chats, per person in groups, for ten
-minutes; /new forgets it. A command, known or not, is never a question and never a follow-up's context
-(an unknown one in a private chat gets a pointer to /help). Replies are Telegram HTML (`bot.render_html`),
-split under the length limit, with a button that shows the sources and their quotes.
+when?") is read in its context (bot/answering/followup.py): per chat in private chats, per person in groups,
+for ten minutes; /new forgets it. A command, known or not, is never a question and never a follow-up's context
+(an unknown one in a private chat gets a pointer to /help). Replies are Telegram HTML
+(`bot.telegram.render_html`), split under the length limit, with a button that shows the sources and their
+quotes.
 
 The question-answering side is injected as a `Responder` (`ask(question) -> Answer`, `summary()`), kept in
 `application.bot_data`; `bot.answerer.Answerer` is the real one over an opened index. Retrieval runs in worker
@@ -58,11 +59,17 @@ from telegram.ext import (
     filters,
 )
 
+from bot.answering.followup import Conversations, is_command, resolve
 from bot.errors import EmptyQuestion, QuestionError
-from bot.followup import Conversations, is_command, resolve
 from bot.models import Answer, IndexSummary
-from bot.render_html import esc, render_answer_html, render_sources_html, render_stats_html, split_html
-from bot.telegram_config import ENV_ALLOWED, TelegramSettings
+from bot.telegram.config import ENV_ALLOWED, TelegramSettings
+from bot.telegram.render_html import (
+    esc,
+    render_answer_html,
+    render_sources_html,
+    render_stats_html,
+    split_html,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -1,11 +1,11 @@
 """The short answer: the name, number or date the question asks for, as the answer's first sentence gives
 it, or none.
 
-The type comes from the tagger (bot/entities.py, spaCy's small English pipeline): "who" gets a person,
-"which company" an organisation, "when" a date, "how long is" a length (bot/asked.py). A sentence-initial
-common noun ("Executives", "Turnout") is never a name (the tagger must call a word of it a proper noun),
-and a span the question already holds is no answer ("Who won the Stanley Cup?" is not answered by
-"Stanley Cup"). When the sentence holds nothing of the kind asked, there is no short answer; the quoted
+The type comes from the tagger (bot/answering/entities.py, spaCy's small English pipeline): "who" gets a
+person, "which company" an organisation, "when" a date, "how long is" a length (bot/answering/asked.py). A
+sentence-initial common noun ("Executives", "Turnout") is never a name (the tagger must call a word of it a
+proper noun), and a span the question already holds is no answer ("Who won the Stanley Cup?" is not answered
+by "Stanley Cup"). When the sentence holds nothing of the kind asked, there is no short answer; the quoted
 sentences and their citations stand either way.
 
 Among several entities of the right type: a question about winning takes the winner ("X beat Y", "Y lost
@@ -24,10 +24,10 @@ from dataclasses import replace
 import numpy as np
 import numpy.typing as npt
 
-from bot.asked import NAMES, UNTYPED, WEEKDAY_ONLY, Asked, asked_for, is_future
-from bot.entities import Entity, entities
+from bot.answering.asked import NAMES, UNTYPED, WEEKDAY_ONLY, Asked, asked_for, is_future
+from bot.answering.entities import Entity, entities
+from bot.answering.spans import money_spans
 from bot.models import Answer
-from bot.spans import money_spans
 
 Encode = Callable[[list[str]], npt.NDArray[np.float32]]
 
@@ -116,7 +116,7 @@ def candidates(asked: Asked, sentence: str, question: str) -> list[Entity]:
 
 def _with_amounts(tagged: list[Entity], sentence: str) -> list[Entity]:
     """`tagged` and the amounts the recogniser missed: it knows dollars and euros but not every currency
-    ("412 million crowns" is a plain number to it); bot/spans.py reads currency words and signs."""
+    ("412 million crowns" is a plain number to it); bot/answering/spans.py reads currency words and signs."""
     money = [e for e in tagged if e.label == "MONEY"]
     missed = [
         Entity(text, "MONEY", start, end, False, "")

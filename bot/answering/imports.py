@@ -27,7 +27,9 @@ class _Refuse(MetaPathFinder):
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> ModuleSpec | None:
         if fullname.split(".")[0] in self.names:
-            raise ModuleNotFoundError(f"No module named {fullname!r} (hidden by bot.imports)", name=fullname)
+            raise ModuleNotFoundError(
+                f"No module named {fullname!r} (hidden by bot.answering.imports)", name=fullname
+            )
         return None
 
 

@@ -31,14 +31,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from bot.sentences import STOPWORDS
+from bot.answering.sentences import STOPWORDS
 
 if TYPE_CHECKING:
     from datetime import date
 
-    from bot.answer import ArticleSearch
+    from bot.answering.readers.base import Reader, Writer
+    from bot.answering.retrieve import ArticleSearch
     from bot.models import Answer
-    from bot.reader import Reader, Writer
     from embeddings.models import Hit
 
 FOLLOWUP_TTL = 600.0  # seconds: a turn older than ten minutes is forgotten
@@ -360,18 +360,19 @@ def answer_resolved(
     reader: Reader | Writer | None = None,
     as_of: date | None = None,
 ) -> Answer:
-    """`bot.answer.answer` for a resolved question: its standalone text is retrieved and answered (as of
-    `as_of`), the previous answer's articles (`resolved.prefer`) raised to the top before the answer is
+    """`bot.answering.pipeline.answer` for a resolved question: its standalone text is retrieved and answered
+    (as of `as_of`), the previous answer's articles (`resolved.prefer`) raised to the top before the answer is
     composed.
 
-    A sentence the previous answer quoted ranks below the others (`bot.answer.SAID_PENALTY`): the person
-    has just read it, and a follow-up asks for something it did not say ("And when did it start?" after
+    A sentence the previous answer quoted ranks below the others (`bot.answering.scoring.SAID_PENALTY`): the
+    person has just read it, and a follow-up asks for something it did not say ("And when did it start?" after
     "… ended on Tuesday").
     A follow-up that would be abstained from is answered from those articles alone, without the
     confidence threshold: the threshold guards against quoting an article that is not about the question,
     and the previous answer has just settled which article the conversation is about. The answer shows
     what the question was taken as, so a wrong pick can be seen."""
-    from bot.answer import compose, finish, retrieve
+    from bot.answering.pipeline import compose, finish
+    from bot.answering.retrieve import retrieve
 
     found = retrieve(resolved.question, searcher, k, since, until, as_of)
     model = searcher.model

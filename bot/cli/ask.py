@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from bot.cli_common import quiet_logs, user_errors
+from bot.answering.readers.base import ENV_READER
+from bot.cli.common import quiet_logs, user_errors
 from bot.errors import BadQuestionLine, QuestionError
-from bot.reader import ENV_READER
 from bot.settings import ENV_INDEX, ENV_K, MAX_K, Settings, history_file
 
 if TYPE_CHECKING:
     from bot.answerer import Answerer
-    from bot.followup import Conversations
+    from bot.answering.followup import Conversations
     from bot.models import Answer
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -112,7 +112,7 @@ def ask(
     With no QUESTION, read one question per line from standard input and write one result per line. A
     line may be a JSON object, {"question": "...", "as_of": "2020-06-05"}, to ask it as of its own day.
     """
-    from bot.answer import clean_question
+    from bot.answering.retrieve import clean_question
 
     quiet_logs()
     if question is None and sys.stdin.isatty():
@@ -201,7 +201,7 @@ def chat(
     """Ask questions one after another, with line editing and history. A question that leans on the last
     one ("and when?", "who else?") is answered in its context for ten minutes; `/new` forgets it. Ctrl-D,
     `/quit` or `exit` ends; `/help` says so. A line starting with "/word" is a command, never a question."""
-    from bot.followup import Conversations, is_command
+    from bot.answering.followup import Conversations, is_command
 
     quiet_logs()
     with user_errors():

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.imports import hidden
+from bot.answering.imports import hidden
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -121,7 +121,7 @@ def _load() -> Language:
 
 
 def _import_spacy():  # type: ignore[no-untyped-def]
-    """spaCy, imported without torch (bot/imports.py): its pipeline here never uses it."""
+    """spaCy, imported without torch (bot/answering/imports.py): its pipeline here never uses it."""
     with hidden("torch"):
         import spacy
     return spacy

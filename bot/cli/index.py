@@ -3,7 +3,7 @@
 Building is atomic (see `embeddings.build`): Ctrl-C or a crash leaves the previous index as it was.
 A build that finds another one running on the same folder says so at once and waits for it: the user
 asked for this run, and an update after another one still brings the index in line with its own sources.
-`newsbot index watch` (bot/cli_watch.py) instead skips a run that finds the lock taken.
+`newsbot index watch` (bot/cli/watch.py) instead skips a run that finds the lock taken.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from bot.cli_common import describe_duplicate, quiet_logs, user_errors
+from bot.cli.common import describe_duplicate, quiet_logs, user_errors
 from bot.settings import ENV_INDEX, default_index_dir
 from embeddings.model_choice import ENV_MODEL
 
@@ -104,14 +104,14 @@ def source_options(fetch_delay: float | None, retire_before: str | None) -> Sour
 
 
 class _IndexGroup(click.Group):
-    """`watch` lives in bot/cli_watch.py, which builds on this module: imported when it is run."""
+    """`watch` lives in bot/cli/watch.py, which builds on this module: imported when it is run."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), "watch"])
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name == "watch":
-            from bot.cli_watch import watch
+            from bot.cli.watch import watch
 
             return watch
         return super().get_command(ctx, cmd_name)

@@ -36,9 +36,9 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
+from bot.answering.readers.base import ReaderUnavailable
+from bot.answering.sentences import content_terms, split_sentences, tokens
 from bot.models import Answer, AnswerSentence, Citation
-from bot.reader import ReaderUnavailable
-from bot.sentences import content_terms, split_sentences, tokens
 
 if TYPE_CHECKING:
     import httpx

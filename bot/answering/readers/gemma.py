@@ -1,4 +1,5 @@
-"""The reader's model runs in a child process (bot/reader_worker.py), never in the bot's: llama.cpp is
+"""The reader's model runs in a child process (bot/answering/readers/gemma_worker.py), never in the bot's:
+llama.cpp is
 native code, and a build that meets a CPU it does not suit dies of a signal (a general protection fault
 in libggml-cpu.so on an AVX-512/AMX machine, issue 25) that would take the whole bot with it.
 
@@ -31,7 +32,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.reader import Evidence, ReaderFailed, gemma_model_path
+from bot.answering.readers.base import Evidence, ReaderFailed, gemma_model_path
 
 ANSWER_TIMEOUT_S = 30.0  # per question; p95 was 16.6 s wall at load average 15 (benchmarks/results/reader.md)
 LOAD_TIMEOUT_S = 120.0  # the model loads in ~3 s; a cold disk and a busy machine get room
@@ -39,7 +40,7 @@ FAILURES_BEFORE_OFF = 3
 CLOSE_GRACE_S = 2.0
 MAX_REPLY_BYTES = 1 << 20
 # The folder that holds the `bot` package: the worker imports the same code as the parent.
-_CODE_ROOT = str(Path(__file__).resolve().parents[1])
+_CODE_ROOT = str(Path(__file__).resolve().parents[3])
 
 
 class _WorkerLost(Exception):
@@ -48,7 +49,7 @@ class _WorkerLost(Exception):
 
 class ChildReader:
     """A Reader whose `propose` is answered by a worker process started with `command` (which must speak
-    bot/reader_worker.py's protocol). One question at a time; `close` stops the worker."""
+    bot/answering/readers/gemma_worker.py's protocol). One question at a time; `close` stops the worker."""
 
     def __init__(
         self,
@@ -227,7 +228,8 @@ class ChildReader:
 
 
 class GemmaReader(ChildReader):
-    """Gemma 3 270M through llama.cpp (bot/reader_worker.py's GemmaEngine) in a worker process, greedy,
+    """Gemma 3 270M through llama.cpp (bot/answering/readers/gemma_worker.py's GemmaEngine) in a worker
+    process, greedy,
     CPU only. The model file is found (assembled once, ReaderUnavailable without its package) when the
     worker starts: at `load`, else at the first question."""
 
@@ -257,7 +259,7 @@ class GemmaReader(ChildReader):
         return [
             sys.executable,
             "-m",
-            "bot.reader_worker",
+            "bot.answering.readers.gemma_worker",
             "--model",
             str(path),
             "--threads",

@@ -1,7 +1,7 @@
-"""The reader's child process: `python -m bot.reader_worker --model PATH` loads Gemma 3 270M through
-llama.cpp once, then answers one JSON line on standard input with one JSON line on standard output until
-its input closes. bot/reader_process.py starts it, so a crash of the native library (a segfault, an
-illegal instruction on a CPU it was not built for) ends this process and never the bot.
+"""The reader's child process: `python -m bot.answering.readers.gemma_worker --model PATH` loads Gemma 3 270M
+through llama.cpp once, then answers one JSON line on standard input with one JSON line on standard output
+until its input closes. bot/answering/readers/gemma.py starts it, so a crash of the native library (a
+segfault, an illegal instruction on a CPU it was not built for) ends this process and never the bot.
 
 The protocol, one JSON object a line, UTF-8:
 
@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from bot.reader import Evidence, build_prompt
+from bot.answering.readers.base import Evidence, build_prompt
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +143,9 @@ def _send(replies: IO[str], message: dict[str, Any]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.reader_worker", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bot.answering.readers.gemma_worker", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--model", type=Path, required=True, help="the GGUF file")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--max-tokens", type=int, default=16)

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-# The answers' stop words (`corpus.stopwords`); bot.spans imports them from here.
+# The answers' stop words (`corpus.stopwords`); bot.answering.spans imports them from here.
 from corpus.stopwords import ANSWER_STOP_WORDS as STOPWORDS
 
 # Words that end with a full stop without ending a sentence.
@@ -105,10 +105,11 @@ def _verb_of(word: str) -> str:
     "pay", "stopped" -> "stop"); else `word`. lemminflect's English tables, packaged with it (a
     dictionary lookup: nothing guessed for words it does not list, "found" left alone as find's past and
     a verb of its own)."""
-    from bot.imports import hidden
+    from bot.answering.imports import hidden
 
     # Its tables load on the first call (~0.15 s), not at import; the spaCy hook it would install at import
-    # (spaCy is installed for bot/entities.py) is not used here and costs seconds (bot/imports.py).
+    # (spaCy is installed for bot/answering/entities.py) is not used here and costs seconds
+    # (bot/answering/imports.py).
     with hidden("spacy"):
         from lemminflect import getLemma
 
