@@ -24,7 +24,7 @@ from embeddings.build import update_index
 from embeddings.encoder import SentenceTransformerEncoder
 from embeddings.manifest import GENERATION_PREFIX, read_manifest
 from embeddings.search import Searcher
-from tests.bot.fake_telegram import BotThread, FakeTelegram
+from tests.bot.telegram.fake_telegram import BotThread, FakeTelegram
 from tests.embeddings.articles import make_article
 
 REPO = Path(__file__).resolve().parents[2]

@@ -12,7 +12,7 @@ import pytest
 
 from bot.answering.imports import hidden
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_a_hidden_module_fails_to_import_inside_the_block_and_imports_after() -> None:

@@ -1,6 +1,7 @@
 """The generative reader (`--reader llm`) against a fake OpenAI-compatible endpoint (httpx.MockTransport):
 what the model is shown, what the checker keeps, and that every failure leaves the extractive answer with
-one notice and the key nowhere. The real model behind a real server: tests/bot/test_llm_reader_real.py."""
+one notice and the key nowhere. The real model behind a real server:
+tests/bot/answering/readers/test_llm_real.py."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ def test_no_question_on_a_terminal_is_one_clear_error(tmp_path: Path) -> None:
             capture_output=True,
             text=True,
             timeout=120,  # waiting for a line from the terminal would hang until this
-            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])},
         )
     finally:
         os.close(follower)
@@ -38,7 +38,7 @@ def test_questions_piped_in_are_still_read(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         timeout=120,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])},
     )
     # not the terminal error: the (missing) index is what stops it
     assert done.returncode == 1 and "no question" not in done.stderr and "index" in done.stderr

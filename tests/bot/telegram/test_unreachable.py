@@ -15,7 +15,7 @@ from embeddings.build import build_index_from_articles
 from embeddings.encoder import SentenceTransformerEncoder
 from embeddings.onnx_encoder import ensure_onnx_model
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 TOKEN = "424242:TEST-unreachable_secret-part"
 
 

@@ -18,7 +18,7 @@ from bot.telegram.app import REDACTED, IndexSummary
 from corpus.models import Article
 from embeddings.build import build_index_from_articles
 from embeddings.encoder import HashingEncoder
-from tests.bot.fake_telegram import FakeTelegram
+from tests.bot.telegram.fake_telegram import FakeTelegram
 
 TOKEN = "987654:TEST-cli-token_secret-part"
 SECRET = TOKEN.split(":")[1]

@@ -17,7 +17,7 @@ from bot.telegram.render_html import (
     split_html,
     utf16_len,
 )
-from tests.bot.fake_telegram import TelegramHTMLError, check_telegram_html
+from tests.bot.telegram.fake_telegram import TelegramHTMLError, check_telegram_html
 
 
 def cite(n: int, title: str | None = "Bridge reopens", **kw: object) -> Citation:

@@ -26,10 +26,10 @@ from corpus.models import Article
 from embeddings.build import build_index_from_articles
 from embeddings.encoder import SentenceTransformerEncoder
 from embeddings.search import Searcher
-from tests.bot.fake_telegram import BotThread, FakeTelegram, check_telegram_html
+from tests.bot.telegram.fake_telegram import BotThread, FakeTelegram, check_telegram_html
 
 TOKEN = "424242:TEST-real-pipeline-token_abc"
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def _article(url: str, title: str, publisher: str, published: datetime, text: str) -> Article:

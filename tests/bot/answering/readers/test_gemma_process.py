@@ -2,8 +2,8 @@
 hangs or replies garbage costs that question its short answer (the extractive answer stands, one warning
 is logged), the next question gets a fresh worker, a worker that keeps failing is turned off, and
 nothing is left running. The worker here is bot/answering/readers/gemma_worker.py's own serve loop with a
-scripted engine (tests/bot/reader_child.py) that crashes for real, so none of this needs llama.cpp; the real
-model runs through the same worker in tests/bot/test_reader.py."""
+scripted engine (tests/bot/answering/readers/reader_child.py) that crashes for real, so none of this needs
+llama.cpp; the real model runs through the same worker in tests/bot/answering/readers/test_reader.py."""
 
 from __future__ import annotations
 
@@ -56,8 +56,9 @@ SHOWN = [Evidence(ARTICLES[1].text, "Exampleton Courier, 2024-06-03")]
 
 
 def scripted(replies: dict[str, str], **settings: float) -> ChildReader:
-    """A reader whose worker answers from `replies` (see tests/bot/reader_child.py for the misfortunes)."""
-    command = [sys.executable, "-m", "tests.bot.reader_child", json.dumps(replies)]
+    """A reader whose worker answers from `replies` (see tests/bot/answering/readers/reader_child.py for the
+    misfortunes)."""
+    command = [sys.executable, "-m", "tests.bot.answering.readers.reader_child", json.dumps(replies)]
     return ChildReader(command, name="scripted", **settings)  # type: ignore[arg-type]
 
 

@@ -30,7 +30,7 @@ from bot.telegram.app import (
     protect_logs,
 )
 from bot.telegram.config import TelegramSettings
-from tests.bot.fake_telegram import (
+from tests.bot.telegram.fake_telegram import (
     BOT_USERNAME,
     BotThread,
     FakeTelegram,

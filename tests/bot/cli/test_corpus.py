@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from bot.cli import main
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "corpus"
 ARTICLE_KEYS = {
     "source",
     "title",

@@ -20,7 +20,7 @@ from bot.cli.watch import describe, parse_duration
 from embeddings.generations import build_lock
 from embeddings.manifest import read_manifest
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def article_line(text: str, title: str) -> str:

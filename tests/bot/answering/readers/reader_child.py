@@ -1,4 +1,4 @@
-"""A reader worker for tests: `python -m tests.bot.reader_child REPLIES_JSON` runs
+"""A reader worker for tests: `python -m tests.bot.answering.readers.reader_child REPLIES_JSON` runs
 bot/answering/readers/gemma_worker.py's
 own `serve` loop and protocol channel, with an engine that answers from a table keyed by question instead
 of llama.cpp. A reply that names a misfortune acts it out, for real, in this process:
