@@ -1,12 +1,12 @@
 """The `newsbot` command line: a thin edge. Subcommands live in their own modules and are imported only
 when run, so `newsbot ask` does not pay for Telegram, trafilatura or the benchmarks at start-up:
 ask.py (`ask`, `chat`), corpus.py, index.py with watch.py (`index watch`), telegram.py (starts
-bot/telegram/), common.py (what they share: quiet logs, one-line errors, opening the index).
+bot/telegram/), common.py (what they share: quiet logs, one-line errors).
 
 May import: bot.answerer, bot.render, bot.settings, bot.errors, bot.models, embeddings and corpus (the
 index and corpus commands drive them), bot.telegram (for `newsbot telegram`), and of the pipeline only
 what the edge needs (clean_question, Conversations and is_command, the reader's name setting). Nothing in
-bot/ outside cli/ imports it, except bot.answerer opening the index through common.open_searcher.
+bot/ outside cli/ imports it.
 """
 
 from __future__ import annotations
