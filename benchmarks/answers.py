@@ -1,11 +1,11 @@
 """Answer quality and abstention on SQuAD 2.0 (half dev set): the benchmark the abstention threshold of
-`bot.answer` is calibrated on.
+`bot/answering/confidence.py` is calibrated on.
 
 The 646 paragraphs become 646 one-paragraph articles, indexed with the real encoder into a temporary
 directory and opened with the shipped `embeddings.search.Searcher`; every question goes once through the
-shipped `bot.answer.answer()` (k=8) with no threshold, and its confidence is computed from the same hits,
-then the threshold is swept. Metrics: the gold answer string appears (SQuAD-normalised) in the answer
-sentences / in the cited quotes, over all answerable questions (an abstention counts as a miss);
+shipped `bot.answering.pipeline.answer()` (k=8) with no threshold, and its confidence is computed from the
+same hits, then the threshold is swept. Metrics: the gold answer string appears (SQuAD-normalised) in the
+answer sentences / in the cited quotes, over all answerable questions (an abstention counts as a miss);
 abstention precision, recall and F1 with the unanswerable questions as positives; ROC AUC of the
 confidence. The confidence weights are also refitted on the run, in-sample and 5-fold cross-validated
 with the folds split by Wikipedia article (questions on one article never sit on both sides).
@@ -47,7 +47,9 @@ from benchmarks.answer_eval import (
     revision,
     sweep,
 )
-from bot.answer import ABSTAIN_BELOW, CONFIDENCE_BIAS, CONFIDENCE_WEIGHTS, answer, assess, clean_question
+from bot.answering.confidence import ABSTAIN_BELOW, CONFIDENCE_BIAS, CONFIDENCE_WEIGHTS, assess
+from bot.answering.pipeline import answer
+from bot.answering.retrieve import clean_question
 
 if TYPE_CHECKING:
     from benchmarks.answers_news import NewsOutcome, NewsRun
@@ -234,7 +236,7 @@ def report(points: Sequence[Point], chosen: Point, outcomes: Sequence[Outcome], 
         "",
         f"{len(outcomes):,} questions ({n_ans:,} answerable, {n_un:,} unanswerable) over the 646 paragraphs "
         f"as one-paragraph articles; retrieval through the shipped `embeddings.search.Searcher` (hybrid), "
-        f"k={run.k}, {run.model}; answers through the shipped `bot.answer.answer()`.",
+        f"k={run.k}, {run.model}; answers through the shipped `bot.answering.pipeline.answer()`.",
         "",
         f"Run: `{run.command}`, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {run.revision or 'no git'}, "
         f"{machine()}; load average "
@@ -244,7 +246,7 @@ def report(points: Sequence[Point], chosen: Point, outcomes: Sequence[Outcome], 
         + (" Hits read from a cache of an earlier run." if run.cached_hits else ""),
         "",
         "Best question–passage cosine of the answerable and unanswerable questions (as the model gives it, "
-        "before `bot.answer.dense_on_minilm_scale`), quartiles: "
+        "before `bot.answering.confidence.dense_on_minilm_scale`), quartiles: "
         + " / ".join(f"{v:.3f}" for v in dense_quartiles(outcomes))
         + ".",
         "",

@@ -30,7 +30,8 @@ from benchmarks.answer_eval import (
     rescore,
     sweep,
 )
-from bot.answer import ABSTAIN_BELOW, assess, compose
+from bot.answering.confidence import ABSTAIN_BELOW, assess
+from bot.answering.pipeline import compose
 
 if TYPE_CHECKING:
     from benchmarks.news import NewsQuestion
@@ -70,15 +71,15 @@ class NewsPoint:
 def evaluate_news(
     questions: Sequence[NewsQuestion], searcher: CachedSearcher, k: int, dated: bool = True
 ) -> list[NewsOutcome]:
-    """Each question through the shipped `bot.answer.answer` steps (retrieve, compose with no threshold,
-    name the kind), judged; its confidence. `dated`: asked as of the question's own date, as a user asking
-    that day would."""
+    """Each question through the shipped `bot.answering.pipeline.answer` steps (retrieve, compose
+    with no threshold, name the kind), judged; its confidence. `dated`: asked as of the question's own date,
+    as a user asking that day would."""
     from benchmarks.news import judge
-    from bot.answer import retrieve
-    from bot.naming import name_the_kind
+    from bot.answering.naming import name_the_kind
+    from bot.answering.retrieve import retrieve
 
     if searcher.searcher is None:
-        raise RuntimeError("the news questions need the searcher's encoder (bot/naming.py)")
+        raise RuntimeError("the news questions need the searcher's encoder (bot/answering/naming.py)")
     encode = searcher.searcher.encoder.encode_queries
     outcomes = []
     for question in questions:

@@ -30,8 +30,8 @@ from pathlib import Path
 import click
 
 QUESTION = "How much will the Harbour Line tram cost?"
-# The same index asked for no name, number or date: no tagger loads (bot/naming.py), the baseline for what
-# the short answer's tagger adds to a cold ask.
+# The same index asked for no name, number or date: no tagger loads (bot/answering/naming.py), the baseline
+# for what the short answer's tagger adds to a cold ask.
 UNTYPED_QUESTION = "What did the council approve?"
 
 
@@ -180,8 +180,9 @@ def main(index_dir: Path | None, question: str, repeat: int, onnx_cache: Path | 
                 before=emptied(empty_cache),
             ),
             time_command(
-                "the short answer's tagger alone: spaCy imported and its pipeline loaded (bot/entities.py)",
-                [python, "-c", "from bot.entities import pipeline; pipeline()"],
+                "the short answer's tagger alone: spaCy imported and its pipeline loaded "
+                "(bot/answering/entities.py)",
+                [python, "-c", "from bot.answering.entities import pipeline; pipeline()"],
                 repeat,
                 env,
             ),

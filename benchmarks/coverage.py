@@ -4,9 +4,9 @@ when it holds it? (issue 23)
 From RealTimeQA 2020 (`../shared/eval/rtqa-2020`) only every other passage is indexed (the even lines of
 corpus.jsonl), and all 398 questions are asked, each as of its own date: 199 are covered (their passage is
 in the archive) and 199 are not (another article of the same weeks may still answer them). Each question is
-answered with no threshold through the shipped steps (`bot.answer.retrieve`, `compose`, `name_the_kind`)
-and judged by the closest option (`benchmarks.news.closest_option`: the option the short answer names);
-then every way of deciding to abstain is read on the same answers:
+answered with no threshold through the shipped steps (`bot.answering.retrieve.retrieve`, `compose`,
+`name_the_kind`) and judged by the closest option (`benchmarks.news.closest_option`: the option the short
+answer names); then every way of deciding to abstain is read on the same answers:
 
 - right / wrong / abstained on the covered questions, abstained (and right / wrong) on the others, and
   truthfulness = (right − wrong) / all questions, CRAG's score, where always abstaining scores 0;
@@ -16,9 +16,9 @@ then every way of deciding to abstain is read on the same answers:
   is), answering when it is over 0.5 (which maximises right − wrong, so no threshold is tuned), fitted on
   the questions of the even ISO weeks and read on the odd ones, and the reverse.
 
-`--fit` prints weights fitted on all 398 questions, to paste into bot/answer.py. The hits are cached in
-bench-out/ (keyed by the corpus file, k and the retrieval code), so a rerun costs the answering only.
-Not measured here: SQuAD (`python -m benchmarks answers`), and news of other years (kept for a check by
+`--fit` prints weights fitted on all 398 questions, to paste into bot/answering/confidence.py. The hits are
+cached in bench-out/ (keyed by the corpus file, k and the retrieval code), so a rerun costs the answering
+only. Not measured here: SQuAD (`python -m benchmarks answers`), and news of other years (kept for a check by
 someone who has not fitted on them).
 """
 
@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 import click
 
 from benchmarks.answer_eval import REPO, CachedSearcher, Outcome, fit_logistic, revision, run_record
-from bot.answer import ABSTAIN_BELOW, CONFIDENCE_BIAS, CONFIDENCE_WEIGHTS, Signals
+from bot.answering.confidence import ABSTAIN_BELOW, CONFIDENCE_BIAS, CONFIDENCE_WEIGHTS, Signals
 
 if TYPE_CHECKING:
     from benchmarks.news import NewsQuestion
@@ -109,7 +109,7 @@ def split_archive(articles: Sequence[Article]) -> list[Article]:
 def _key(corpus: Path, k: int) -> str:
     """The hits cache key: the corpus file, k, and the retrieval code (a change to it refetches)."""
     code = hashlib.sha256()
-    for name in ("embeddings/search.py", "bot/timeframe.py", "embeddings/encoder.py"):
+    for name in ("embeddings/search.py", "bot/answering/timeframe.py", "embeddings/encoder.py"):
         code.update((REPO / name).read_bytes())
     stat = corpus.stat()
     return f"coverage:{stat.st_size}:{stat.st_mtime_ns}:{k}:{code.hexdigest()[:16]}"
@@ -124,8 +124,10 @@ def evaluate(
 ) -> list[CoverageOutcome]:
     """Each question as of its own date through the shipped steps, with no threshold; judged."""
     from benchmarks.news import judge
-    from bot.answer import assess, compose, retrieve
-    from bot.naming import name_the_kind
+    from bot.answering.confidence import assess
+    from bot.answering.naming import name_the_kind
+    from bot.answering.pipeline import compose
+    from bot.answering.retrieve import retrieve
 
     outcomes = []
     for question in questions:
@@ -307,7 +309,7 @@ def report(outcomes: Sequence[CoverageOutcome], record: dict[str, str], cached: 
         f"≥ {TARGET_UNCOVERED_ABSTAINED:.0%}, covered right ≥ {TARGET_COVERED_RIGHT:.0%}: "
         f"{'met' if met else 'not met'}.",
         "",
-        f"Shipped weights (bot/answer.py CONFIDENCE_WEIGHTS, bias {CONFIDENCE_BIAS:+.2f}): "
+        f"Shipped weights (bot/answering/confidence.py CONFIDENCE_WEIGHTS, bias {CONFIDENCE_BIAS:+.2f}): "
         + ", ".join(f"{w:+.2f}" for w in CONFIDENCE_WEIGHTS)
         + " over `Signals.features()`: the first hit's retrieval score, its lead over other articles' hits, "
         "the best cosine, the best sentence's overlap with the question, the weightiest question word its "

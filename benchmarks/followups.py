@@ -1,5 +1,5 @@
 """Follow-up questions over the demo corpus: is the second question of a pair answered right in the
-context of the first (bot/followup.py), and how often is a self-contained second question wrongly
+context of the first (bot/answering/followup.py), and how often is a self-contained second question wrongly
 rewritten?
 
 The pairs are `benchmarks/followups.jsonl`, written by hand from facts in `corpus/demo/` (fictional): each
@@ -12,16 +12,16 @@ revised twice since: benchmarks/results/followups.md gives each figure). Issue 2
 questions each asked right after an unrelated one (n01-n40, odd dev, even held-out) and four commands
 (c01-c04), split before any run of the rule they test.
 
-A command is handled as the edges handle it (`bot.followup.is_command`): not asked, not remembered; its
-"rewritten" figure is the share of commands taken as a question.
+A command is handled as the edges handle it (`bot.answering.followup.is_command`): not asked, not remembered;
+its "rewritten" figure is the share of commands taken as a question.
 
 The rule for "right": the answer did not abstain, and every `expect` string occurs, ignoring case, in
 the answer's text (its quoted sentences and its short answer, joined by spaces).
 
 For every pair, in one run on one index built with the real model:
 - context: the first question is asked and remembered, the second resolved against it and answered as
-  the product answers it (`bot.followup.answer_resolved`: the rewritten question, the previous answer's
-  articles preferred);
+  the product answers it (`bot.answering.followup.answer_resolved`: the rewritten question, the previous
+  answer's articles preferred);
 - context, no preference: the rewritten question alone, retrieval unchanged;
 - alone (the baseline): the second question as typed, no context;
 - alone, never abstaining: the same with the threshold at 0, because a follow-up that would abstain is
@@ -41,8 +41,8 @@ from pathlib import Path
 
 import click
 
-from bot.answer import answer
-from bot.followup import Conversations, Resolved, answer_resolved, is_command
+from bot.answering.followup import Conversations, Resolved, answer_resolved, is_command
+from bot.answering.pipeline import answer
 from bot.models import Answer
 from embeddings.search import Searcher
 
@@ -205,15 +205,16 @@ def render(outcomes: Sequence[Outcome], verbose: bool = False) -> str:
     return "\n".join(lines)
 
 
-# SAID_PENALTY values the sweep tries (bot/answer.py); a large one stands for excluding the sentences.
+# SAID_PENALTY values the sweep tries (bot/answering/scoring.py); a large one stands for excluding the
+# sentences.
 SAID_SWEEP = (0.0, 0.3, 0.4, 0.45, 0.5, 0.6, 0.75, 1.0, 10.0)
 
 
 def said_sweep(pairs: Sequence[Pair], ask: AskResolved, penalties: Sequence[float] = SAID_SWEEP) -> str:
     """Follow-ups right in context, by set, at each SAID_PENALTY: how the shipped value was chosen."""
-    import bot.answer
+    import bot.answering.scoring
 
-    shipped = bot.answer.SAID_PENALTY
+    shipped = bot.answering.scoring.SAID_PENALTY
     followups = [p for p in pairs if p.kind == "followup"]
     sets = sorted({p.set for p in followups})
     sizes = {name: sum(p.set == name for p in followups) for name in sets}
@@ -223,13 +224,13 @@ def said_sweep(pairs: Sequence[Pair], ask: AskResolved, penalties: Sequence[floa
     ]
     try:
         for penalty in penalties:
-            bot.answer.SAID_PENALTY = penalty  # read at each call of bot.answer.assess
+            bot.answering.scoring.SAID_PENALTY = penalty  # read at each call of bot.answering.scoring.score
             right = {o.pair.id: o.right["context"] for o in evaluate(followups, ask, ("context",))}
             shares = [sum(right[p.id] for p in followups if p.set == name) / sizes[name] for name in sets]
             mark = " (shipped)" if penalty == shipped else ""
             lines.append(f"| {penalty:g}{mark} | " + " | ".join(f"{share:.3f}" for share in shares) + " |")
     finally:
-        bot.answer.SAID_PENALTY = shipped
+        bot.answering.scoring.SAID_PENALTY = shipped
     return "\n".join(lines)
 
 
@@ -293,4 +294,4 @@ def main(index_dir: Path | None, data: Path, k: int, verbose: bool, sweep: bool)
         taken = sum(o.rewritten for o in commands)
         click.echo(f"commands taken as a question or context: {taken} of {len(commands)}")
     if swept:
-        click.echo(f"\nfollow-ups right in context by SAID_PENALTY (bot/answer.py):\n{swept}")
+        click.echo(f"\nfollow-ups right in context by SAID_PENALTY (bot/answering/scoring.py):\n{swept}")

@@ -1,19 +1,19 @@
-"""`python -m benchmarks llm`: the generative reader (bot/llm_reader.py, `--reader llm`) on real news
-questions, beside the extractive answer of the same run. Needs an OpenAI-compatible server: the one at
+"""`python -m benchmarks llm`: the generative reader (bot/answering/readers/llm.py, `--reader llm`) on real
+news questions, beside the extractive answer of the same run. Needs an OpenAI-compatible server: the one at
 NEWSBOT_LLM_URL (or --url), else llama-cpp-python's, started here on a free loopback port with the
 packaged Gemma 3 270M (the llm-test extra, in dev) and stopped afterwards.
 
 RealTimeQA 2020 (`shared/eval/rtqa-2020`, read in place), a sample spread evenly over its 398 questions,
-indexed with the real encoder and asked through `bot.answer.compose` (k=8, no abstention, so the reader
-sees every question); each extractive answer then goes through `LLMReader.run`. Per question: whether the
-extractive sentences and the answer newsbot shows with the reader hold the right option (every word of
+indexed with the real encoder and asked through `bot.answering.pipeline.compose` (k=8, no abstention, so the
+reader sees every question); each extractive answer then goes through `LLMReader.run`. Per question: whether
+the extractive sentences and the answer newsbot shows with the reader hold the right option (every word of
 it and not all the words of a wrong one, as benchmarks/reader.py judges); what the model's raw reply
 got wrong (sentences without a marker, markers naming no shown passage); the broken `[n]` left after
 checking (counted, not assumed: a marker naming no listed source, or a sentence without one); why the
 extractive answer stood when it did; and the seconds the reader adds.
 
 Not measured: fluency, or whether a kept sentence that holds its passage's words says what the passage
-says (the checker's known gap, bot/llm_reader.py).
+says (the checker's known gap, bot/answering/readers/llm.py).
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def local_server(log: Path, threads: int, start_timeout: float = SERVER_START_S)
     (the end-to-end tests use it too)."""
     import httpx
 
-    from bot.reader import gemma_model_path
+    from bot.answering.readers.base import gemma_model_path
 
     port = _free_port()
     command = [
@@ -178,8 +178,9 @@ def main(
     eval_dir: Path, sample: int, k: int, url: str | None, threads: int, index_dir: Path | None, write: bool
 ) -> None:
     """The generative reader's checked answers beside the extractive ones, and the time it adds."""
-    from bot.answer import clean_question, compose
-    from bot.llm_reader import ChatClient, LLMReader, LLMSettings
+    from bot.answering.pipeline import compose
+    from bot.answering.readers.llm import ChatClient, LLMReader, LLMSettings
+    from bot.answering.retrieve import clean_question
     from embeddings.encoder import SentenceTransformerEncoder
 
     try:

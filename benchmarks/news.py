@@ -4,9 +4,9 @@ retrieval on SQuAD 2.0 (half dev) beside it so that a change for news cannot qui
 rtqa: 398 quiz questions, each with the one passage (of 398) that answers it, four choices and the right
 one. Retrieval: Hit@1, Hit@5, MRR@10 of the gold passage for BM25 alone, dense alone, the hybrid as it
 shipped before the news work (`HYBRID_BEFORE`) and the shipped pipeline, in one run on one index per set.
-Answers: every question through the shipped `bot.answer.compose` at the shipped threshold and at 0 (never
-abstain), judged by words (see `judge`). Every figure is given for both halves of a split too: rtqa by
-the ISO week of the question's date (even/odd), SQuAD by the index of the Wikipedia article (even/odd), so
+Answers: every question through the shipped `bot.answering.pipeline.compose` at the shipped threshold and at
+0 (never abstain), judged by words (see `judge`). Every figure is given for both halves of a split too: rtqa
+by the ISO week of the question's date (even/odd), SQuAD by the index of the Wikipedia article (even/odd), so
 that anything fitted on one half can be read on the other.
 
 Not measured: whether an answer is readable or short; the answer rate counts a right option named
@@ -157,7 +157,7 @@ class Verdict:
 
 def content_words(text: str) -> set[str]:
     """`words` without stop words; all of them when nothing else is left ("The Who")."""
-    from bot.sentences import STOPWORDS
+    from bot.answering.sentences import STOPWORDS
 
     every = words(text)
     return (every - STOPWORDS) or every
@@ -286,8 +286,9 @@ def answer_figures(
     k: int = 8,
 ) -> dict[str, dict[str, AnswerScores]]:
     """Every question answered from the same `k` hits at each threshold through the shipped
-    `bot.answer.compose`, judged, over all questions and by half."""
-    from bot.answer import clean_question, compose
+    `bot.answering.pipeline.compose`, judged, over all questions and by half."""
+    from bot.answering.pipeline import compose
+    from bot.answering.retrieve import clean_question
 
     verdicts: dict[str, list[Verdict]] = {name: [] for name in thresholds}
     for question, vector in zip(questions, vectors, strict=True):
@@ -343,7 +344,8 @@ def run_rtqa(
     log: Callable[[str], None] = lambda _: None,
 ) -> SetFigures:
     """Retrieval and answers on the news questions, on one index."""
-    from bot.answer import ABSTAIN_BELOW, clean_question
+    from bot.answering.confidence import ABSTAIN_BELOW
+    from bot.answering.retrieve import clean_question
 
     eval_set = EvalSet("rtqa-2020", tuple(articles), tuple(Question(q.text, q.gold) for q in questions))
     searcher, _ = build_and_open(eval_set, index_dir, encoder, log, update=keep)
@@ -449,7 +451,7 @@ def render_answers(figures: SetFigures) -> list[str]:
 
 
 def render(sets: Sequence[SetFigures], command: str, seconds: float, code: str) -> str:
-    from bot.answer import ABSTAIN_BELOW
+    from bot.answering.confidence import ABSTAIN_BELOW
 
     lines = [
         "# News questions: retrieval and answers (RealTimeQA 2020), with SQuAD 2.0 retrieval beside it",
@@ -457,7 +459,8 @@ def render(sets: Sequence[SetFigures], command: str, seconds: float, code: str) 
         f"Run: `{command}`, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {code or 'no git'}, {machine()}; "
         f"load average {'/'.join(f'{v:.2f}' for v in os.getloadavg())} at the end; {seconds:.0f} s.",
         f"Model all-MiniLM-L6-v2. Shipped fusion: `{DEFAULT_FUSION}`; hybrid (before): `{HYBRID_BEFORE}`. "
-        f"Answers through the shipped `bot.answer.compose`, k=8, shipped threshold {ABSTAIN_BELOW}.",
+        "Answers through the shipped `bot.answering.pipeline.compose`, k=8, "
+        f"shipped threshold {ABSTAIN_BELOW}.",
         "Halves: rtqa by the ISO week of the question's date (even/odd), SQuAD by the index of the "
         "Wikipedia article (even/odd).",
     ]

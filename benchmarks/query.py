@@ -1,4 +1,5 @@
-"""Warm query: p50 / p95 of `bot.answer.answer()` on a 100k-chunk index, everything included (query
+"""Warm query: p50 / p95 of `bot.answering.pipeline.answer()` on a 100k-chunk index, everything included
+(query
 encoding, dense and keyword search, fusion, diversification, sentence selection, citations).
 
 The index is built by the real builder (`embeddings.build.build_index_from_articles`) from fictional
@@ -90,7 +91,7 @@ def time_with(
     name: str, encoder: Any, index_dir: Path, questions: list[str], log: Callable[[str], Any] = print
 ) -> list[Latency]:
     """Raw encode, raw FAISS search, Searcher.search and answer(), with one query encoder."""
-    from bot.answer import answer
+    from bot.answering.pipeline import answer
     from embeddings.search import Searcher, clean_query
 
     rows: list[Latency] = []

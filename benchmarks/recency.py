@@ -9,7 +9,7 @@ the archive. Settings, all on one index:
 - `--until` alone: nothing published after the question's date, no preference, no relative dates;
 - as of, no preference: `as_of` with `recency_weight` 0 (the cut and the relative dates only);
 - as of, no relative dates: the shipped weight, "last week" not read;
-- shipped: what `bot.answer.answer` does with `as_of` (`bot.timeframe.search_as_of`).
+- shipped: what `bot.answering.pipeline.answer` does with `as_of` (`bot.answering.timeframe.search_as_of`).
 
 The weight is swept and each half's best is read on the other half (halves by the ISO week of the
 question's date, as in benchmarks/news.py), so a weight fitted on one half's weeks is judged on weeks it
@@ -90,8 +90,9 @@ def as_of_without_relative_dates(searcher: Searcher, q: Asked, fusion: FusionCon
 
 
 def as_of_shipped(searcher: Searcher, q: Asked, fusion: FusionConfig) -> list[Hit]:
-    """What `bot.answer.answer` does with `as_of`: the relative date narrows, the cut and preference hold."""
-    from bot.timeframe import search_as_of
+    """What `bot.answering.pipeline.answer` does with `as_of`: the relative date narrows, the cut and
+    preference hold."""
+    from bot.answering.timeframe import search_as_of
 
     def search(since: date | None, until: date | None) -> list[Hit]:
         return searcher.search_with_vector(q.text, q.vector, DEPTH * 3, since, until, fusion, as_of=q.as_of)
@@ -146,7 +147,7 @@ class Figures:
 def run_rtqa(
     eval_dir: Path, encoder: Encoder, root: Path, keep: bool, log: Callable[[str], None]
 ) -> tuple[dict[str, Measured], dict[float, Measured], int, int]:
-    from bot.answer import clean_question
+    from bot.answering.retrieve import clean_question
 
     articles, questions = load_rtqa(eval_dir)
     eval_set = EvalSet("rtqa-2020", tuple(articles), tuple(Question(q.text, q.gold) for q in questions))

@@ -11,8 +11,10 @@ over all questions (no short answer scores 0: the leaderboard's figures, GPT-3 w
 is given.
 
 Same run, same hits, same sentences, three short answers each:
-- tagger (shipped): bot/naming.py's `name_the_kind`, the type from spaCy's tagger (bot/entities.py);
-- spans (baseline): the regex span of the first sentence (bot/spans.py, `compose`'s own short), then the
+- tagger (shipped): bot/answering/naming.py's `name_the_kind`, the type from spaCy's tagger
+(bot/answering/entities.py);
+- spans (baseline): the regex span of the first sentence (bot/answering/spans.py, `compose`'s own short),
+then the
   name nearest the kind asked by the embedding model, as shipped before the tagger;
 - sentence (ceiling of sorts): the whole first sentence, whose token F1 bounds how much of the gold an
   extractive short answer could hold (its exact match is near 0 by construction).
@@ -34,11 +36,12 @@ from benchmarks.answer_eval import CachedSearcher, index_articles, normalise, re
 from benchmarks.answers import build_searcher, load_squad
 from benchmarks.news import RTQA_DIR, load_rtqa
 from benchmarks.retrieval import SQUAD_PATH, eval_dir_option
-from bot.answer import compose, retrieve
-from bot.asked import asked_for
+from bot.answering.asked import asked_for
+from bot.answering.naming import Encode, name_the_kind, nearest
+from bot.answering.pipeline import compose
+from bot.answering.retrieve import retrieve
+from bot.answering.spans import answer_type, lower_case_words, named_kind, spans_of
 from bot.models import Answer
-from bot.naming import Encode, name_the_kind, nearest
-from bot.spans import answer_type, lower_case_words, named_kind, spans_of
 
 RESULTS = Path(__file__).resolve().parent / "results" / "shorts.md"
 METHODS = ("tagger", "spans", "sentence")
@@ -50,7 +53,7 @@ class Tally:
 
     name: str
     questions: int = 0
-    typed: int = 0  # questions whose wording asks for a kind (bot/asked.py)
+    typed: int = 0  # questions whose wording asks for a kind (bot/answering/asked.py)
     given: Counter[str] = field(default_factory=Counter)
     exact: Counter[str] = field(default_factory=Counter)
     f1: dict[str, float] = field(default_factory=lambda: dict.fromkeys(METHODS, 0.0))

@@ -1,7 +1,7 @@
 """The answering service both edges use: `newsbot ask`/`chat` and the Telegram bot each get an `Answerer`
 from `open_answerer(settings)`, so the index folder, `k` (flag, else NEWSBOT_K, else 8), the reader and the
 date settings are resolved in one place and every question goes through the same steps
-(`bot.followup.answer_resolved`: retrieve as of a day, compose, name the kind asked for).
+(`bot.answering.followup.answer_resolved`: retrieve as of a day, compose, name the kind asked for).
 
 Each question is answered from the newest complete generation of the index: an `index update` or
 `build` beside a running bot is picked up within about a second of its end, with no restart, and a
@@ -16,14 +16,17 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.errors import one_line
 from bot.models import IndexSummary
+from bot.settings import demo_corpus_dir
 
 if TYPE_CHECKING:
-    from bot.followup import Resolved
+    from bot.answering.followup import Resolved
+    from bot.answering.readers.base import Reader, Writer
     from bot.models import Answer
-    from bot.reader import Reader, Writer
     from bot.settings import Settings
     from embeddings.live import LiveSearcher
+    from embeddings.model_choice import ModelChoice
     from embeddings.search import Searcher
 
 
@@ -73,13 +76,13 @@ class Answerer:
     def ask(self, question: str, prefer: Sequence[str] = (), as_of: date | None = None) -> Answer:
         """The answer to `question` (a standalone one; `prefer`: article ids a follow-up leans on) asked as
         of `as_of`, else the settings' as-of day, else today."""
-        from bot.followup import Resolved
+        from bot.answering.followup import Resolved
 
         return self.ask_resolved(Resolved(asked=question, question=question, prefer=tuple(prefer)), as_of)
 
     def ask_resolved(self, resolved: Resolved, as_of: date | None = None) -> Answer:
-        """Answer a question resolved against its conversation (bot/followup.py)."""
-        from bot.followup import answer_resolved
+        """Answer a question resolved against its conversation (bot/answering/followup.py)."""
+        from bot.answering.followup import answer_resolved
 
         with self.live.use() as searcher:
             return answer_resolved(
@@ -130,8 +133,8 @@ def open_answerer(
     index and loads the model now (a service's start-up), else on the first question (a command line that
     should start fast). `build_demo`: a missing default index is built from the demo corpus (through
     `note`) rather than an error."""
-    from bot.reader import ReaderFailed, open_reader
-    from bot.reader_process import ChildReader
+    from bot.answering.readers.base import ReaderFailed, open_reader
+    from bot.answering.readers.gemma import ChildReader
 
     chosen = open_reader(reader)
 
@@ -141,7 +144,6 @@ def open_answerer(
         check_index_model(index_dir, ModelChoice.resolve())
 
     def opener() -> Searcher:
-        from bot.cli_common import open_searcher
         from embeddings.search import Searcher
 
         if build_demo:
@@ -158,3 +160,63 @@ def open_answerer(
             except ReaderFailed as exc:  # the service starts all the same; its answers stay extractive
                 note(f"reader {chosen.name} failed to start, answers stay extractive for now: {exc}")
     return answerer
+
+
+def open_searcher(settings: Settings, note: Callable[[str], None]) -> Searcher:
+    """Open the index; when the default location holds none yet, build it from the demo corpus first
+    and say so through `note`. An explicit index that is missing is an error, not built."""
+    from embeddings.errors import IndexNotFound
+    from embeddings.model_choice import ModelChoice, check_index_model
+    from embeddings.search import Searcher
+
+    choice = ModelChoice.resolve()
+    try:
+        check_index_model(settings.index_dir, choice)
+        prepare_fast_queries(settings.index_dir, note)
+        return Searcher.open(settings.index_dir)
+    except IndexNotFound:
+        if not settings.index_is_default or _has_content(settings.index_dir):
+            raise
+    note(
+        f"No index at {settings.index_dir} yet: building one from the demo corpus "
+        f"(fictional articles, {demo_corpus_dir()}). Index your own with `newsbot index build PATH`."
+    )
+    build_demo_index(settings.index_dir, choice)
+    return Searcher.open(settings.index_dir)
+
+
+def prepare_fast_queries(index_dir: Path, note: Callable[[str], None]) -> None:
+    """When the index's model has no ONNX export in this user's cache (another user built the index, the
+    cache was cleaned), make it now, saying so once: every later ask then starts without torch. An
+    export that fails is noted and not tried again; queries then load sentence-transformers."""
+    from embeddings.errors import IndexError_
+    from embeddings.manifest import read_manifest
+    from embeddings.onnx_encoder import EXPORT_SECONDS, OnnxExportError, export_for_queries, export_needed
+
+    try:
+        manifest = read_manifest(index_dir)
+    except IndexError_:
+        return  # opening the index reports it
+    if not export_needed(manifest.model_path, manifest.model):
+        return
+    note(f"Preparing the fast query model (once, ~{EXPORT_SECONDS} s)…")
+    try:
+        export_for_queries(manifest.model_path)
+    except OnnxExportError as error:
+        note(f"Queries will load sentence-transformers (slower start): {one_line(error)}")
+
+
+def build_demo_index(index_dir: Path, choice: ModelChoice | None = None) -> None:
+    from embeddings.build import build_index
+    from embeddings.model_choice import ModelChoice
+    from embeddings.onnx_encoder import prepare_query_encoder
+
+    choice = choice or ModelChoice.resolve()
+    encoder = choice.encoder()
+    build_index([demo_corpus_dir()], index_dir, encoder, max_tokens=choice.max_tokens)
+    prepare_query_encoder(encoder)
+
+
+def _has_content(folder: Path) -> bool:
+    # Never build over a folder that holds something: it may be a damaged index worth keeping.
+    return folder.exists() and any(folder.iterdir())

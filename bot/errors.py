@@ -15,3 +15,10 @@ class QuestionTooLong(QuestionError):
 
 class BadQuestionLine(QuestionError):
     """A line of batch input that says it is JSON but is not a question record."""
+
+
+def one_line(exc: BaseException) -> str:
+    """An error as one line for the user: a missing file named, whitespace collapsed."""
+    if isinstance(exc, FileNotFoundError) and exc.filename:
+        return f"no such file or folder: {exc.filename}"
+    return " ".join(str(exc).split()) or type(exc).__name__

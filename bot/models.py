@@ -26,7 +26,7 @@ class IndexSummary:
 @dataclass(frozen=True)
 class Timeframe:
     """The window of publication days [since, until] a question's relative date named ("last week" asked
-    on 2020-06-05), and the words that named it (see bot/timeframe.py)."""
+    on 2020-06-05), and the words that named it (see bot/answering/timeframe.py)."""
 
     since: date
     until: date
@@ -79,7 +79,7 @@ class Answer:
     `closest` lists the nearest sources found, if any. `short` is the name, number or date the question
     asks for, as the first sentence gives it (source `short_n`), when the question asks for one.
     `confidence` is the estimated probability, 0..1, that the best sentence found answers the question
-    right (bot/answer.py); newsbot abstains under 0.5. None where no confidence was computed."""
+    right (bot/answering/confidence.py); newsbot abstains under 0.5. None where no confidence was computed."""
 
     question: str
     sentences: tuple[AnswerSentence, ...]

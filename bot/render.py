@@ -1,6 +1,6 @@
 """Render an `Answer` for a channel: plain text for the terminal, JSON for programs.
 
-Telegram HTML is rendered in `bot/telegram_render.py`; nothing here escapes markup.
+Telegram HTML is rendered in `bot/telegram/render_html.py`; nothing here escapes markup.
 """
 
 from __future__ import annotations

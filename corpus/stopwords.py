@@ -1,5 +1,6 @@
 """English stop words: the one list that keyword search (`embeddings.search`) and answer composition
-(`bot.sentences`, `bot.spans`, `bot.reader`) leave out, with the few words each use adds to it.
+(`bot.answering.sentences`, `bot.answering.spans`, `bot.answering.readers.base`) leave out, with the few
+words each use adds to it.
 
 Each use's set is the same as it was when each kept its own list, so no figure moved: keyword queries
 also drop reflexive pronouns and contraction pieces (`QUERY_STOP_WORDS`), answers also ignore words that

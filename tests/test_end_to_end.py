@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.answer import answer
+from bot.answering.pipeline import answer
 from bot.cli import main
 from bot.settings import demo_corpus_dir
 from embeddings.encoder import SentenceTransformerEncoder

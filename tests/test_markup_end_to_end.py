@@ -8,9 +8,9 @@ import dataclasses
 import json
 from pathlib import Path
 
-from bot.answer import answer
+from bot.answering.pipeline import answer
 from bot.render import render_json, render_text
-from bot.render_html import render_answer_html, render_sources_html
+from bot.telegram.render_html import render_answer_html, render_sources_html
 from corpus.ids import article_id
 from corpus.jsonl import read_jsonl
 from embeddings.build import build_index, build_index_from_articles, update_index

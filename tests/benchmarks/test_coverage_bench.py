@@ -13,7 +13,7 @@ from benchmarks.coverage import (
     tally,
     top_score_alone,
 )
-from bot.answer import Signals
+from bot.answering.confidence import Signals
 from corpus.models import Article
 
 

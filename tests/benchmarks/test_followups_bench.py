@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-import bot.answer
+import bot.answering.scoring
 from benchmarks.followups import Pair, evaluate, load_pairs, render, said_sweep, searcher_asker, summary
-from bot.followup import is_command
+from bot.answering.followup import is_command
 from bot.settings import demo_corpus_dir
 from embeddings.build import build_index
 from embeddings.encoder import HashingEncoder
@@ -67,7 +67,9 @@ def test_a_small_run_scores_every_pair_and_the_sweep_restores_the_penalty(tmp_pa
     pairs: list[Pair] = [p for p in load_pairs() if p.id in {"f01", "f02", "f14", "s01", "h01", "c01"}]
     with Searcher.open(index, encoder) as searcher:
         outcomes = evaluate(pairs, searcher_asker(searcher, 8))
-        table = said_sweep(pairs, searcher_asker(searcher, 8), penalties=(0.0, bot.answer.SAID_PENALTY))
+        table = said_sweep(
+            pairs, searcher_asker(searcher, 8), penalties=(0.0, bot.answering.scoring.SAID_PENALTY)
+        )
     assert [o.pair.id for o in outcomes] == [p.id for p in pairs]
     assert all(
         set(o.right) == {"context", "context_no_prefer", "alone", "alone_no_abstain"} for o in outcomes
@@ -78,6 +80,6 @@ def test_a_small_run_scores_every_pair_and_the_sweep_restores_the_penalty(tmp_pa
     rows = summary(outcomes)
     assert sum(int(row["n"]) for row in rows.values()) == len(pairs)
     assert render(outcomes).splitlines()[0].split()[:3] == ["set", "n", "context"]
-    assert bot.answer.SAID_PENALTY == 0.5
+    assert bot.answering.scoring.SAID_PENALTY == 0.5
     assert table.splitlines()[0].startswith("| said penalty |") and "(shipped)" in table
     assert len(table.splitlines()) == 4  # header, rule, two penalties

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.answerer import Answerer, AskSettings, open_answerer
-from bot.cli_telegram import open_responder
+from bot.cli.telegram import open_responder
 from bot.settings import Settings
 from corpus.models import Article
 from embeddings.build import build_index_from_articles

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer import clean_question
+from bot.answering.retrieve import clean_question
 from bot.errors import EmptyQuestion
 from bot.escapes import strip_escape_sequences
 

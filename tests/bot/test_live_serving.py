@@ -17,14 +17,14 @@ from typing import Any
 
 from bot.answerer import Answerer
 from bot.settings import Settings
-from bot.telegram import build_application
-from bot.telegram_config import TelegramSettings
+from bot.telegram.app import build_application
+from bot.telegram.config import TelegramSettings
 from corpus.models import Article
 from embeddings.build import update_index
 from embeddings.encoder import SentenceTransformerEncoder
 from embeddings.manifest import GENERATION_PREFIX, read_manifest
 from embeddings.search import Searcher
-from tests.bot.fake_telegram import BotThread, FakeTelegram
+from tests.bot.telegram.fake_telegram import BotThread, FakeTelegram
 from tests.embeddings.articles import make_article
 
 REPO = Path(__file__).resolve().parents[2]

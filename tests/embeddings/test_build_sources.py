@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.cli_index import summary
+from bot.cli.index import summary
 from corpus.web.client import FetchSettings
 from embeddings.build import SourceOptions, build_index, update_index
 from embeddings.encoder import HashingEncoder, SentenceTransformerEncoder
@@ -107,7 +107,7 @@ def test_the_cli_takes_urls_and_checks_paths_first(site: Site, tmp_path: Path) -
 def test_an_article_from_a_feed_is_answered_with_its_url(
     site: Site, tmp_path: Path, real_encoder: SentenceTransformerEncoder
 ) -> None:
-    from bot.answer import answer
+    from bot.answering.pipeline import answer
 
     index = tmp_path / "index"
     build_index(

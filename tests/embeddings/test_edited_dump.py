@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.cli_index import summary
+from bot.cli.index import summary
 from embeddings.build import build_index, update_index
 from embeddings.encoder import HashingEncoder
 from embeddings.search import Searcher

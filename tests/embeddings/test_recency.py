@@ -107,7 +107,7 @@ def test_recency_halves_every_half_life() -> None:
 def test_as_of_with_the_real_model_answers_from_that_weeks_report(
     tmp_path: Path, real_encoder: Encoder
 ) -> None:
-    from bot.answer import answer
+    from bot.answering.pipeline import answer
 
     with open_index(tmp_path, real_encoder) as searcher:
         week_two = answer("How much will the ferry fare be this week?", searcher, as_of=date(2031, 3, 12))

@@ -1,0 +1,215 @@
+"""The short answer: the name, number or date the question asks for, as the answer's first sentence gives
+it, or none.
+
+The type comes from the tagger (bot/answering/entities.py, spaCy's small English pipeline): "who" gets a
+person, "which company" an organisation, "when" a date, "how long is" a length (bot/answering/asked.py). A
+sentence-initial common noun ("Executives", "Turnout") is never a name (the tagger must call a word of it a
+proper noun), and a span the question already holds is no answer ("Who won the Stanley Cup?" is not answered
+by "Stanley Cup"). When the sentence holds nothing of the kind asked, there is no short answer; the quoted
+sentences and their citations stand either way.
+
+Among several entities of the right type: a question about winning takes the winner ("X beat Y", "Y lost
+to X"); a "which/what X" question the name whose embedding is nearest X ("Which European country …?");
+a "when" question the most specific date ("spring 2027" before "Monday", which news prose mostly uses
+for the day something was said); a "how many" question the number read with its noun ("64 turbines").
+Otherwise the first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.answering.asked import NAMES, UNTYPED, WEEKDAY_ONLY, Asked, asked_for, is_future
+from bot.answering.entities import Entity, entities
+from bot.answering.spans import money_spans
+from bot.models import Answer
+
+Encode = Callable[[list[str]], npt.NDArray[np.float32]]
+
+_MONTHS = (
+    r"january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec"
+)
+_SEASONS = r"spring|summer|autumn|fall|winter"
+_WEEKDAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_TIME_UNIT = r"(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|decades?|centuries|century)"
+_AMOUNT = (
+    r"(?:\d[\d.,]*|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|[a-z]+teen|twenty|"
+    r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|several|a few|few|many|a couple of)"
+)
+# "two years", "about 18 months", "12 days": a length of time, which answers "how long" but not "when".
+_SPAN_OF_TIME = re.compile(
+    rf"\b(?:(?:about|around|nearly|almost|more than|over|up to|some|at least|less than)\s)?"
+    rf"{_AMOUNT}(?:[\s-]{_AMOUNT})*[\s-]{_TIME_UNIT}\b"
+)
+_LENGTH_UNIT = re.compile(
+    r"\b(?:millimet(?:re|er)s?|centimet(?:re|er)s?|met(?:re|er)s?|kilomet(?:re|er)s?|km|mm|cm|m|miles?|"
+    r"feet|foot|ft|inch(?:es)?|yards?|nautical)\b"
+)
+_APPROXIMATELY = re.compile(
+    r"^(?:about|around|approximately|roughly|nearly|almost|some|over|more than|less than|fewer than|"
+    r"at least|at most|up to|just over|just under|an estimated|estimated|(?:no )?later than|"
+    r"(?:no )?earlier than|as early as|as late as)\s+",
+    re.IGNORECASE,
+)
+_WIN_QUESTION = re.compile(r"\b(won|win|wins|winner|winning|beat|defeated|victory|victorious|champions?)\b")
+_LOST_TO = re.compile(
+    r"\b(?:(?:was|were|been|being)\s+(?:beaten|defeated|edged|routed|eliminated|swept|knocked out|upset)"
+    r"\s+by|lost\s+to|fell\s+to|lose\s+to|loses\s+to|falling\s+to|losing\s+to)\b",
+    re.IGNORECASE,
+)
+_BEAT = re.compile(
+    r"\b(?:beat|beats|beating|defeated|defeats|defeating|downed|edged|overcame|routed|thrashed|topped|"
+    r"outlasted|swept|eliminated|won|wins|clinched|claimed|lifted|captured|upset)\b",
+    re.IGNORECASE,
+)
+
+
+def name_the_kind(answer: Answer, question: str, encode: Encode | None = None) -> Answer:
+    """`answer` with the short answer the tagger finds in its first sentence for what `question` asks for
+    (None when the sentence holds nothing of that kind, or the question asks for no kind). `encode`, unit
+    vectors for texts (an `Encoder.encode_queries`), chooses among names of a "which X" question."""
+    if answer.abstained or not answer.sentences:
+        return answer
+    asked = asked_for(question)
+    short = pick(asked, answer.sentences[0].text, question, encode) if asked is not None else None
+    return replace(answer, short=short, short_n=answer.sentences[0].n if short else None)
+
+
+def pick(asked: Asked, sentence: str, question: str, encode: Encode | None = None) -> str | None:
+    """The span of `sentence` that gives what `asked` describes, or None."""
+    found = candidates(asked, sentence, question)
+    if not found:
+        return None
+    if asked.labels & NAMES and _WIN_QUESTION.search(question.lower()):
+        winner = _winner(found, sentence)
+        if winner is not None:
+            return _shown(winner, asked, question)
+    if asked.noun and encode is not None and len(found) > 1:
+        return nearest(asked.noun, [_shown(e, asked, question) for e in found], encode)
+    return _shown(found[0], asked, question)
+
+
+def candidates(asked: Asked, sentence: str, question: str) -> list[Entity]:
+    """The entities of `sentence` of the kind asked that the question does not already hold, best first."""
+    asked_words = _words(question)
+    future = is_future(question)
+    tagged = entities(sentence)
+    found = []
+    for entity in _with_amounts(tagged, sentence) if asked.kind == "money" else tagged:
+        if entity.label not in asked.labels | asked.fallback or not _fits(entity, asked):
+            continue
+        if future and asked.kind in ("date", "time") and WEEKDAY_ONLY.fullmatch(entity.text.lower()):
+            continue
+        if _words(_shown(entity, asked, question)) <= asked_words:
+            continue
+        found.append(entity)
+    if any(e.label in asked.labels for e in found):
+        found = [e for e in found if e.label in asked.labels]
+    return sorted(found, key=lambda e: _rank(e, asked, asked_words))
+
+
+def _with_amounts(tagged: list[Entity], sentence: str) -> list[Entity]:
+    """`tagged` and the amounts the recogniser missed: it knows dollars and euros but not every currency
+    ("412 million crowns" is a plain number to it); bot/answering/spans.py reads currency words and signs."""
+    money = [e for e in tagged if e.label == "MONEY"]
+    missed = [
+        Entity(text, "MONEY", start, end, False, "")
+        for start, end, text in money_spans(sentence)
+        if not any(e.start < end and start < e.end for e in money)
+    ]
+    return sorted([*tagged, *missed], key=lambda e: e.start)
+
+
+def nearest(kind: str, names: Sequence[str], encode: Encode) -> str:
+    """The name whose embedding has the highest cosine with `kind`'s (the first on a tie)."""
+    vectors = np.asarray(encode([kind, *names]), dtype=np.float32)
+    cosines = vectors[1:] @ vectors[0]
+    return names[int(np.argmax(cosines))]
+
+
+def _fits(entity: Entity, asked: Asked) -> bool:
+    text = entity.text.lower()
+    if entity.label in NAMES | UNTYPED:
+        # The recogniser calls a capitalised common noun opening a sentence a name now and then
+        # ("Turnout was 67 percent" gives the person "Turnout"); the tagger does not.
+        return entity.proper
+    if asked.kind in ("date", "time"):
+        return not _SPAN_OF_TIME.fullmatch(text) or text.endswith("ago")
+    if asked.kind == "year":
+        return re.search(r"\b(1[0-9]{3}|20[0-9]{2})\b", text) is not None
+    if asked.kind == "duration":
+        return bool(_SPAN_OF_TIME.search(text)) and not re.search(r"\bago\b", text)
+    if asked.kind == "length":
+        return bool(_LENGTH_UNIT.search(text))
+    if asked.kind == "age":
+        # "112", "112 years old", "aged 112": not a date that holds a number ("February 12 this year").
+        return bool(re.fullmatch(r"[\d,.]+", text)) or bool(re.search(r"\b\d+[\s-]years?\b", text))
+    return True
+
+
+def _rank(entity: Entity, asked: Asked, asked_words: set[str]) -> tuple[float, int]:
+    """Lower first; ties keep the sentence's order."""
+    text = entity.text.lower()
+    if asked.kind in ("date", "time"):
+        year = bool(re.search(r"\b(1[0-9]{3}|20[0-9]{2})\b", text))
+        month = bool(re.search(rf"\b({_MONTHS}|{_SEASONS})\b", text))
+        day = bool(re.search(r"\b\d{1,2}(st|nd|rd|th)?\b", text))
+        weekday_only = bool(WEEKDAY_ONLY.fullmatch(text))
+        specific = 2 * month + year + day - 2 * weekday_only
+        return (-specific, entity.start)
+    if asked.kind == "number":
+        with_noun = _stem(entity.following) in {_stem(w) for w in asked_words}
+        return (0 if with_noun else 1 if entity.label == "QUANTITY" else 2, entity.start)
+    return (0, entity.start)
+
+
+def _shown(entity: Entity, asked: Asked, question: str) -> str:
+    """The entity as the short answer gives it: a name without a leading "the" or trailing "'s"; a
+    number with the question's noun after it ("64 turbines"); a year alone for "what year"."""
+    text = entity.text.strip(" ,.;:'\"“”‘’()")
+    text = re.sub(r"^the\s+", "", text, flags=re.IGNORECASE)
+    if entity.label not in NAMES | UNTYPED:
+        text = _APPROXIMATELY.sub("", text)  # "nearly 29 million subscribers": the number is the answer
+    if entity.label in NAMES | UNTYPED:
+        text = re.sub(r"(?<=\w)['’]s$", "", text)
+    if asked.kind == "duration":
+        # The recogniser's span can run on ("twelve days ended on Tuesday"): the length of time alone.
+        length = _SPAN_OF_TIME.search(text)
+        text = length.group(0) if length else text
+    if asked.kind == "year":
+        year = re.search(r"\b(1[0-9]{3}|20[0-9]{2})s?\b", text)
+        text = year.group(0) if year else text
+    question_stems = {_stem(w) for w in _words(question)}
+    if asked.kind == "number" and entity.label == "CARDINAL" and _stem(entity.following) in question_stems:
+        text = f"{text} {entity.following}"
+    return text
+
+
+def _winner(found: Sequence[Entity], sentence: str) -> Entity | None:
+    """The winner in "X beat Y" (the last candidate before the verb) or "Y lost to X" / "Y was beaten by
+    X" (the first after it); None when the sentence says neither."""
+    lost = _LOST_TO.search(sentence)
+    if lost:
+        after = [e for e in found if e.start >= lost.end()]
+        if after:
+            return min(after, key=lambda e: e.start)
+    beat = _BEAT.search(sentence)
+    if beat:
+        before = [e for e in found if e.end <= beat.start()]
+        if before:
+            return max(before, key=lambda e: e.start)
+    return None
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", text.lower()))
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if word.endswith("s") and len(word) > 3 else word
