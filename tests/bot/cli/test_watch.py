@@ -117,3 +117,22 @@ def test_a_run_without_changes_says_so(tmp_path: Path) -> None:
     update_index_from_articles(fictional_articles(), tmp_path / "index", HashingEncoder())
     report = update_index_from_articles(fictional_articles(), tmp_path / "index", HashingEncoder())
     assert describe(report).startswith(f"updated: no change ({len(fictional_articles())} unchanged)")
+
+
+def test_sources_are_checked_as_update_checks_them_urls_included(tmp_path: Path) -> None:
+    """A feed url passes the start-up check (it is fetched at each run, as `index update` fetches it); a
+    missing path does not, and neither does a retirement day that is no day."""
+    from click.testing import CliRunner
+
+    from bot.cli.index import check_sources, source_options
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    check_sources([str(folder), "https://news.example.invalid/feed.xml"])
+    with pytest.raises(FileNotFoundError):
+        check_sources([str(tmp_path / "missing")])
+    assert source_options(None, "2024-01-01").retire_before is not None
+    from bot.cli.watch import watch
+
+    result = CliRunner().invoke(watch, [str(folder), "--every", "1s", "--retire-before", "soon"])
+    assert result.exit_code != 0 and "--retire-before" in result.output
