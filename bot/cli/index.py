@@ -117,19 +117,22 @@ class _IndexGroup(click.Group):
         return super().get_command(ctx, cmd_name)
 
 
+def _build_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The arguments `index build` and `index update` share: sources, where, with what model, on how many
+    workers, and how urls are fetched and fetched articles retired."""
+    shared = (PATHS, INDEX_OPTION, MODEL_OPTION, WORKERS_OPTION, RAY_ADDRESS_OPTION)
+    for option in reversed((*shared, FETCH_DELAY_OPTION, RETIRE_OPTION)):
+        command = option(command)
+    return command
+
+
 @click.group(cls=_IndexGroup)
 def index() -> None:
     """Build, update and describe the index of articles."""
 
 
 @index.command()
-@PATHS
-@INDEX_OPTION
-@MODEL_OPTION
-@WORKERS_OPTION
-@RAY_ADDRESS_OPTION
-@FETCH_DELAY_OPTION
-@RETIRE_OPTION
+@_build_options
 def build(
     paths: tuple[str, ...],
     index_dir: Path | None,
@@ -145,13 +148,7 @@ def build(
 
 
 @index.command()
-@PATHS
-@INDEX_OPTION
-@MODEL_OPTION
-@WORKERS_OPTION
-@RAY_ADDRESS_OPTION
-@FETCH_DELAY_OPTION
-@RETIRE_OPTION
+@_build_options
 def update(
     paths: tuple[str, ...],
     index_dir: Path | None,
