@@ -1,7 +1,9 @@
 """Assess the confidence: P(the answer is right), from whether the archive holds an article on the question at
 all (how far the first hit's retrieval score stands out), how much of the question the best sentence and
-its passage hold, whether the sentence gives what the question asks for, and surface contradictions (an
-opposite word, another number, a negation the question has and the sentence lacks); a logistic regression
+its passage hold, whether the sentence gives what the question asks for (asked the short answer's own
+question, naming.pick: an answer that would show no short answer is likelier wrong), and surface
+contradictions (an opposite word, another number, a negation the question has and the sentence lacks); a
+logistic regression
 fitted on real news questions half of which the archive does not cover (`python -m benchmarks coverage`).
 The answer is abstained from under ABSTAIN_BELOW. Not handled: a paraphrase that contradicts the question
 in other words ("retained" for "gave up") is not noticed."""
