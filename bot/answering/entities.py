@@ -14,6 +14,7 @@ recogniser (~0.4 s; the parser, lemmatizer and attribute ruler would add time fo
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import threading
 from dataclasses import dataclass
@@ -52,6 +53,13 @@ def entities(sentence: str) -> list[Entity]:
     """The entities of `sentence`, in order, and, labelled PROPER, the runs of proper nouns the recogniser
     left untyped: it misses names it has never seen where a sentence opens ("Tomasz Reyes won the
     marathon" gives it nothing for the runner; "Twitter dropped the terms" nothing at all)."""
+    return list(_tagged(sentence))
+
+
+@functools.lru_cache(maxsize=256)
+def _tagged(sentence: str) -> tuple[Entity, ...]:
+    # Cached: one answer asks twice of its best sentence, the confidence (does it name the kind asked
+    # for?) and then the short answer (which one?), and the tagger is the costly part of both.
     nlp = pipeline()
     with _lock:  # one pipeline per process, shared by the Telegram bot's worker threads
         doc = nlp(sentence)
@@ -78,7 +86,7 @@ def entities(sentence: str) -> list[Entity]:
                 following=after.text.lower() if after is not None and after.is_alpha else "",
             )
         )
-    return out
+    return tuple(out)
 
 
 def _opens_a_name(token: Token) -> bool:
