@@ -198,6 +198,19 @@ def machine() -> str:
     return f"{system}, {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}"
 
 
+def sample_command(name: str, squad_n: int, rtqa_limit: int | None, k: int) -> list[str]:
+    """`python -m benchmarks NAME` with the sampling options that differ from their defaults (300 SQuAD
+    questions, every rtqa question, k=8), as the reader and short-answer benchmarks take them."""
+    args = [f"python -m benchmarks {name}"]
+    if squad_n != 300:
+        args.append(f"--squad {squad_n}")
+    if rtqa_limit is not None:
+        args.append(f"--rtqa-limit {rtqa_limit}")
+    if k != 8:
+        args.append(f"--k {k}")
+    return args
+
+
 def run_record(
     command: str, code: str, load_before: tuple[float, float, float], started: float
 ) -> dict[str, str]:

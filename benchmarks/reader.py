@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from benchmarks.answer_eval import normalise, revision, run_record
+from benchmarks.answer_eval import normalise, revision, run_record, sample_command
 from benchmarks.answers import load_squad as load_squad_answers
 from benchmarks.news import RTQA_DIR, NewsQuestion, load_rtqa, words
 from benchmarks.retrieval import (
@@ -391,13 +391,7 @@ def main(
                 tallies.append(tally)
             finally:
                 squad_searcher.close()
-    args = ["python -m benchmarks reader"]
-    if squad_n != 300:
-        args.append(f"--squad {squad_n}")
-    if rtqa_limit is not None:
-        args.append(f"--rtqa-limit {rtqa_limit}")
-    if k != 8:
-        args.append(f"--k {k}")
+    args = sample_command("reader", squad_n, rtqa_limit, k)
     if index_dir is not None:
         args.append(f"--index-dir {index_dir}")
     if in_process:

@@ -32,7 +32,14 @@ from pathlib import Path
 
 import click
 
-from benchmarks.answer_eval import CachedSearcher, index_articles, normalise, revision, run_record
+from benchmarks.answer_eval import (
+    CachedSearcher,
+    index_articles,
+    normalise,
+    revision,
+    run_record,
+    sample_command,
+)
 from benchmarks.answers import build_searcher, load_squad
 from benchmarks.news import RTQA_DIR, load_rtqa
 from benchmarks.retrieval import SQUAD_PATH, eval_dir_option
@@ -222,13 +229,7 @@ def main(
             finally:
                 squad_cache.searcher.close()
                 squad_cache.save()
-    args = ["python -m benchmarks shorts"]
-    if squad_n != 300:
-        args.append(f"--squad {squad_n}")
-    if rtqa_limit is not None:
-        args.append(f"--rtqa-limit {rtqa_limit}")
-    if k != 8:
-        args.append(f"--k {k}")
+    args = sample_command("shorts", squad_n, rtqa_limit, k)
     text = render(tallies, run_record(" ".join(args), code, load_before, started))
     click.echo(text)
     if write:
