@@ -78,15 +78,12 @@ def evaluate_news(
     from bot.answering.naming import name_the_kind
     from bot.answering.retrieve import retrieve
 
-    if searcher.searcher is None:
-        raise RuntimeError("the news questions need the searcher's encoder (bot/answering/naming.py)")
-    encode = searcher.searcher.encoder.encode_queries
     outcomes = []
     for question in questions:
         found = retrieve(question.text, searcher, k, as_of=question.date if dated else None)
         text, hits = found.scored, found.hits
         assessment = assess(text, hits, model=searcher.model)
-        composed = name_the_kind(compose(text, hits, 0.0, model=searcher.model), text, encode)
+        composed = name_the_kind(compose(text, hits, 0.0, model=searcher.model), text)
         verdict = judge(composed, question)
         signals = assessment.signals.features() if assessment.signals else ()
         outcomes.append(

@@ -119,7 +119,6 @@ def evaluate(
     questions: Sequence[NewsQuestion],
     archive: set[str],
     searcher: CachedSearcher,
-    encode: Callable[[list[str]], object],
     k: int,
 ) -> list[CoverageOutcome]:
     """Each question as of its own date through the shipped steps, with no threshold; judged."""
@@ -134,7 +133,7 @@ def evaluate(
         found = retrieve(question.text, searcher, k, as_of=question.date)
         assessment = assess(found.scored, found.hits, model=searcher.model)
         composed = compose(found.scored, found.hits, 0.0, model=searcher.model)
-        composed = name_the_kind(composed, found.scored, encode)  # type: ignore[arg-type]
+        composed = name_the_kind(composed, found.scored)
         verdict = judge(composed, question)
         outcomes.append(
             CoverageOutcome(
@@ -152,7 +151,7 @@ def run(eval_dir: Path, k: int, hits_cache: Path | None) -> list[CoverageOutcome
     """Index the archive half (unless every hit is cached) and answer all questions."""
     from benchmarks.answer_eval import index_articles
     from benchmarks.news import RTQA_DIR, load_rtqa
-    from embeddings.encoder import DEFAULT_MODEL, SentenceTransformerEncoder
+    from embeddings.encoder import DEFAULT_MODEL
 
     articles, questions = load_rtqa(eval_dir)
     archive = split_archive(articles)
@@ -161,15 +160,12 @@ def run(eval_dir: Path, k: int, hits_cache: Path | None) -> list[CoverageOutcome
     workdir = tempfile.TemporaryDirectory(prefix="newsbot-coverage-")
     try:
         if cache.loaded:
-            encoder = SentenceTransformerEncoder()
-            outcomes = evaluate(questions, {a.id for a in archive}, cache, encoder.encode_queries, k)
+            outcomes = evaluate(questions, {a.id for a in archive}, cache, k)
         else:
             searcher = index_articles(archive, Path(workdir.name))
             cache.searcher = searcher
             try:
-                outcomes = evaluate(
-                    questions, {a.id for a in archive}, cache, searcher.encoder.encode_queries, k
-                )
+                outcomes = evaluate(questions, {a.id for a in archive}, cache, k)
             finally:
                 searcher.close()
             cache.save()

@@ -385,4 +385,4 @@ def answer_resolved(
         within = compose(found.scored, same_article, threshold=0.0, reader=reader, model=model, said=said)
         if not within.abstained:
             result = replace(within, passages=tuple(hits))
-    return finish(result, replace(found, hits=hits), searcher, reader, as_of)
+    return finish(result, replace(found, hits=hits), reader, as_of)

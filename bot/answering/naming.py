@@ -8,28 +8,32 @@ proper noun), and a span the question already holds is no answer ("Who won the S
 by "Stanley Cup"). When the sentence holds nothing of the kind asked, there is no short answer; the quoted
 sentences and their citations stand either way.
 
-Among several entities of the right type: a question about winning takes the winner ("X beat Y", "Y lost
-to X"); a "which/what X" question the name whose embedding is nearest X ("Which European country …?");
-a "when" question the most specific date ("spring 2027" before "Monday", which news prose mostly uses
-for the day something was said); a "how many" question the number read with its noun ("64 turbines").
-Otherwise the first.
+A name is shown only when the sentence settles which one: it holds a single name of the kind asked, or,
+asked who won, the winner ("X beat Y", "Y lost to X"). With several ("US President Trump announced the
+peace deal between Israel and the United Arab Emirates", asked which other country) the quoted sentence
+answers and a short answer would guess: on RealTimeQA 2020 a guessed name was the wrong option half the
+time, and the answers with none were right more often (benchmarks/results/coverage.md). A "which X"
+question whose X is no kind the tagger knows ("which show", "what planet") gets no short answer: the tagger
+cannot tell an X from another name. Among several dates, numbers or amounts, the kind settles it: a "when"
+question takes the most specific date ("spring 2027" before "Monday", which news prose mostly uses for the
+day something was said); a "how many" question the number read with its noun ("64 turbines"). Otherwise
+the first.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 
-import numpy as np
-import numpy.typing as npt
-
-from bot.answering.asked import NAMES, UNTYPED, WEEKDAY_ONLY, Asked, asked_for, is_future
+from bot.answering.asked import ANY_NAME, NAMES, UNTYPED, WEEKDAY_ONLY, Asked, asked_for, is_future
 from bot.answering.entities import Entity, entities
 from bot.answering.spans import money_spans
 from bot.models import Answer
 
-Encode = Callable[[list[str]], npt.NDArray[np.float32]]
+# The kinds a name answers. A sentence holding several names of one of them gets no short answer, and the
+# generic "name" (a "which X" of no kind the tagger knows) none at all (see the module's docstring).
+NAME_KINDS = frozenset({"person", "place", "organisation", "name"})
 
 _MONTHS = (
     r"january|february|march|april|may|june|july|august|september|october|november|december|"
@@ -70,29 +74,46 @@ _BEAT = re.compile(
 )
 
 
-def name_the_kind(answer: Answer, question: str, encode: Encode | None = None) -> Answer:
+def name_the_kind(answer: Answer, question: str) -> Answer:
     """`answer` with the short answer the tagger finds in its first sentence for what `question` asks for
-    (None when the sentence holds nothing of that kind, or the question asks for no kind). `encode`, unit
-    vectors for texts (an `Encoder.encode_queries`), chooses among names of a "which X" question."""
+    (None when the sentence holds nothing of that kind or several names of it, or the question asks for no
+    kind)."""
     if answer.abstained or not answer.sentences:
         return answer
     asked = asked_for(question)
-    short = pick(asked, answer.sentences[0].text, question, encode) if asked is not None else None
+    short = pick(asked, answer.sentences[0].text, question) if asked is not None else None
     return replace(answer, short=short, short_n=answer.sentences[0].n if short else None)
 
 
-def pick(asked: Asked, sentence: str, question: str, encode: Encode | None = None) -> str | None:
-    """The span of `sentence` that gives what `asked` describes, or None."""
+def pick(asked: Asked, sentence: str, question: str) -> str | None:
+    """The span of `sentence` that gives what `asked` describes, or None (see the module's docstring)."""
     found = candidates(asked, sentence, question)
     if not found:
         return None
-    if asked.labels & NAMES and _WIN_QUESTION.search(question.lower()):
-        winner = _winner(found, sentence)
-        if winner is not None:
-            return _shown(winner, asked, question)
-    if asked.noun and encode is not None and len(found) > 1:
-        return nearest(asked.noun, [_shown(e, asked, question) for e in found], encode)
-    return _shown(found[0], asked, question)
+    won = winner(asked, found, sentence, question)
+    if won is not None:
+        return as_shown(won, asked, question)
+    if asked.kind == "name" or (
+        asked.kind in NAME_KINDS and _names_to_choose_from(asked, found, sentence, question) > 1
+    ):
+        return None
+    return as_shown(found[0], asked, question)
+
+
+def _names_to_choose_from(asked: Asked, found: Sequence[Entity], sentence: str, question: str) -> int:
+    """How many names of `sentence` could be the one asked for. For a person or a place, those of its type;
+    for an organisation, every name: the small model calls an unknown company a person ("Moderna applied
+    for US Food and Drug Administration authorization", "Harbour Yards built the ferry for Vandermark
+    Ferries"), so an organisation beside another name is not told from it."""
+    if asked.kind != "organisation":
+        return len(found)
+    return len(candidates(replace(asked, labels=ANY_NAME, fallback=frozenset()), sentence, question))
+
+
+def names_the_kind(asked: Asked, sentence: str, question: str) -> bool:
+    """Whether `sentence` holds something of the kind `asked` describes that the question does not (one
+    name or several): the confidence reads it (bot/answering/confidence.py)."""
+    return bool(candidates(asked, sentence, question))
 
 
 def candidates(asked: Asked, sentence: str, question: str) -> list[Entity]:
@@ -106,7 +127,7 @@ def candidates(asked: Asked, sentence: str, question: str) -> list[Entity]:
             continue
         if future and asked.kind in ("date", "time") and WEEKDAY_ONLY.fullmatch(entity.text.lower()):
             continue
-        if _words(_shown(entity, asked, question)) <= asked_words:
+        if _words(as_shown(entity, asked, question)) <= asked_words:
             continue
         found.append(entity)
     if any(e.label in asked.labels for e in found):
@@ -124,13 +145,6 @@ def _with_amounts(tagged: list[Entity], sentence: str) -> list[Entity]:
         if not any(e.start < end and start < e.end for e in money)
     ]
     return sorted([*tagged, *missed], key=lambda e: e.start)
-
-
-def nearest(kind: str, names: Sequence[str], encode: Encode) -> str:
-    """The name whose embedding has the highest cosine with `kind`'s (the first on a tie)."""
-    vectors = np.asarray(encode([kind, *names]), dtype=np.float32)
-    cosines = vectors[1:] @ vectors[0]
-    return names[int(np.argmax(cosines))]
 
 
 def _fits(entity: Entity, asked: Asked) -> bool:
@@ -169,7 +183,7 @@ def _rank(entity: Entity, asked: Asked, asked_words: set[str]) -> tuple[float, i
     return (0, entity.start)
 
 
-def _shown(entity: Entity, asked: Asked, question: str) -> str:
+def as_shown(entity: Entity, asked: Asked, question: str) -> str:
     """The entity as the short answer gives it: a name without a leading "the" or trailing "'s"; a
     number with the question's noun after it ("64 turbines"); a year alone for "what year"."""
     text = entity.text.strip(" ,.;:'\"“”‘’()")
@@ -191,9 +205,12 @@ def _shown(entity: Entity, asked: Asked, question: str) -> str:
     return text
 
 
-def _winner(found: Sequence[Entity], sentence: str) -> Entity | None:
-    """The winner in "X beat Y" (the last candidate before the verb) or "Y lost to X" / "Y was beaten by
-    X" (the first after it); None when the sentence says neither."""
+def winner(asked: Asked, found: Sequence[Entity], sentence: str, question: str) -> Entity | None:
+    """Asked for a name about winning, the winner among `found`: in "X beat Y" the last candidate before the
+    verb, in "Y lost to X" / "Y was beaten by X" the first after it; None when the question asks no such
+    thing or the sentence says neither."""
+    if not asked.labels & NAMES or not _WIN_QUESTION.search(question.lower()):
+        return None
     lost = _LOST_TO.search(sentence)
     if lost:
         after = [e for e in found if e.start >= lost.end()]

@@ -45,24 +45,21 @@ def answer(
     found = retrieve(question, searcher, k, since, until, as_of)
     model = searcher.model
     composed = compose(found.scored, found.hits, threshold, reader, model=model)
-    return finish(composed, found, searcher, reader, as_of)
+    return finish(composed, found, reader, as_of)
 
 
 def finish(
     composed: Answer,
     found: Retrieved,
-    searcher: ArticleSearch,
     reader: Reader | Writer | None,
     as_of: date | None,
 ) -> Answer:
     """A composed answer as `answer` returns it: the kind asked for named, the question as asked, the
     as-of day and the timeframe recorded."""
-    encoder = getattr(searcher, "encoder", None)
     if reader is None:
-        # A reader's pick is its own; without one, the tagger gives the kind asked for, and the embedding
-        # model chooses among several of that kind (bot/answering/naming.py).
-        encode = encoder.encode_queries if encoder is not None else None
-        composed = name_the_kind(composed, found.scored, encode)
+        # A reader's pick is its own; without one, the tagger gives the kind asked for
+        # (bot/answering/naming.py).
+        composed = name_the_kind(composed, found.scored)
     return replace(composed, question=found.question, as_of=as_of, timeframe=found.timeframe)
 
 

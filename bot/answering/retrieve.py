@@ -40,8 +40,7 @@ def clean_question(question: str) -> str:
 
 class ArticleSearch(Protocol):
     """What answering needs of a searcher (`embeddings.search.Searcher` is one): the model its index was
-    built with, for the confidence's scale, and a search. A searcher with an `encoder` attribute also
-    names the kind asked for (bot/answering/naming.py)."""
+    built with, for the confidence's scale, and a search."""
 
     @property
     def model(self) -> str: ...

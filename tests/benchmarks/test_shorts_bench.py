@@ -35,7 +35,7 @@ def test_a_whole_run_on_the_fictional_quiz(tmp_path: Path, real_encoder: Sentenc
     result = CliRunner().invoke(main, ["--eval-dir", str(tmp_path / "eval"), "--squad", "0"])
     assert result.exit_code == 0, result.output
     rows = [line for line in result.stdout.splitlines() if line.startswith("| rtqa-2020 |")]
-    assert len(rows) == 3  # the tagger, the regex spans, the whole sentence
+    assert len(rows) == 4  # the tagger, the tagger naming among several, the regex spans, the sentence
     for row in rows:
         cells = [c.strip() for c in row.strip("|").split("|")]
         assert cells[1].startswith(f"{len(QUIZ)} (")
