@@ -53,6 +53,8 @@ _ORG_NOUNS = (
     r"court|institution|department|ministry|service|outlet|store|restaurant|business|corporation"
 )
 _PERSON_NOUNS = (
+    # "head of state" first: else "Which head of state visited?" would ask for a state.
+    r"head of (?:state|government)|"
     r"person|man|woman|men|women|people|artist|singer|musician|rapper|actor|actress|star|athlete|player|"
     r"politician|leader|senator|governor|candidate|ceo|author|host|celebrity|director|official|"
     r"president|minister|judge|journalist|executive|founder|billionaire|comedian|coach|footballer|"

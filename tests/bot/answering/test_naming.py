@@ -70,6 +70,7 @@ def hit(text: str) -> Hit:
         ("Which coastal country named a minister?", "place"),
         ("Which ferry company went bankrupt?", "organisation"),
         ("Which team won the Harbour Cup?", "organisation"),
+        ("Which head of state visited Vandermark?", "person"),
         ("Which band closed the festival?", "name"),
         ("How much did the ferry cost?", "money"),
         ("How many passengers can the ferry carry?", "number"),
