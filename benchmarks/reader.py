@@ -7,7 +7,7 @@ Two sets, each indexed with the real encoder and asked through the shipped `bot.
 of the right option and not all the words of a wrong one, as benchmarks/news.py judges) and a few hundred
 SQuAD 2.0 answerable questions spread evenly over the half dev set (right = a gold answer, SQuAD-
 normalised, inside). For each question, in the same run: the extractive sentences, the short answer the
-rules give (`Answer.short`, bot/answering/spans.py), the reader's guarded short answer, the reader's answer
+rules give (`Answer.short` without a reader, bot/answering/naming.py), the reader's guarded short answer, the reader's answer
 or else the rules', and whether the sentences the reader was shown hold the answer at all (its ceiling).
 Latency: the seconds the reader adds per answer (p50/p95), beside composition alone; the model's load time and
 its raw prefill and generation speed. The reader runs as newsbot runs it, in its worker process
@@ -148,6 +148,7 @@ def run_set(
     """Every question through compose, then through the reader on the same candidates (and through the
     in-process `baseline` too, when given)."""
     from bot.answering.confidence import assess
+    from bot.answering.naming import name_the_kind
     from bot.answering.pipeline import compose
     from bot.answering.retrieve import clean_question
 
@@ -155,7 +156,7 @@ def run_set(
         text = clean_question(question)
         hits = searcher.search(text, k=k)
         started = time.perf_counter()
-        result = compose(text, hits, threshold=0.0)
+        result = name_the_kind(compose(text, hits, threshold=0.0), text)
         tally.compose_s.append(time.perf_counter() - started)
         shown = evidence(assess(text, hits).candidates, sentences)
         reader.load()  # a worker that died on the last question is replaced before the clock starts
@@ -172,7 +173,7 @@ def run_set(
             tally.inproc_s.append(time.perf_counter() - started)
             tally.inproc_cpu.append(time.process_time() - cpu)
             tally.same_reading += in_process == reading
-        rule_short = getattr(result, "short", None)  # Answer.short: the rules' span, where it exists
+        rule_short = result.short  # the short answer without a reader (bot/answering/naming.py), if any
         tally.questions += 1
         tally.sentences += right(" ".join(s.text for s in result.sentences))
         tally.shown += right(" ".join(e.text for e in shown))

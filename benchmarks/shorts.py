@@ -50,7 +50,7 @@ from bot.answering.asked import asked_for
 from bot.answering.naming import as_shown, candidates, name_the_kind, winner
 from bot.answering.pipeline import compose
 from bot.answering.retrieve import retrieve
-from bot.answering.spans import answer_type, lower_case_words, named_kind, spans_of
+from bot.answering.spans import answer_type, find_span, lower_case_words, named_kind, spans_of
 from bot.models import Answer
 
 RESULTS = Path(__file__).resolve().parent / "results" / "shorts.md"
@@ -116,19 +116,20 @@ def nearest(kind: str, names: Sequence[str], encode: Encode) -> str:
 
 
 def spans_short(composed: Answer, question: str, encode: Encode) -> str | None:
-    """The short answer as shipped before the tagger: `compose`'s regex span, then, for a question naming
-    a kind of name, the name of the first sentence nearest that kind by the embedding model."""
-    kind = named_kind(question)
-    if (
-        composed.abstained
-        or not composed.short
-        or kind is None
-        or answer_type(question) not in ("name", "place")
-    ):
-        return composed.short
+    """The short answer as shipped before the tagger: the regex span of the first sentence (the one its
+    scoring found, bot/answering/spans.py), then, for a question naming a kind of name, the name of that
+    sentence nearest the kind by the embedding model."""
+    wanted = answer_type(question)
+    if composed.abstained or not composed.sentences or wanted is None:
+        return None
+    sentence = composed.sentences[0].text
     common = lower_case_words(" ".join(hit.chunk.text for hit in composed.passages))
-    names = spans_of("name", composed.sentences[0].text, question, common)
-    return nearest(kind, names, encode) if len(names) > 1 else composed.short
+    span = find_span(wanted, sentence, question, common)
+    kind = named_kind(question)
+    if span is None or kind is None or wanted not in ("name", "place"):
+        return span
+    names = spans_of("name", sentence, question, common)
+    return nearest(kind, names, encode) if len(names) > 1 else span
 
 
 def run_set(

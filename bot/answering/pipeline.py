@@ -56,9 +56,11 @@ def finish(
 ) -> Answer:
     """A composed answer as `answer` returns it: the kind asked for named, the question as asked, the
     as-of day and the timeframe recorded."""
-    if reader is None:
-        # A reader's pick is its own; without one, the tagger gives the kind asked for
-        # (bot/answering/naming.py).
+    if composed.short is None and not isinstance(reader, Writer):
+        # A picking reader's short answer is its own. Without one, or when the reader gave none (it failed,
+        # or proposed no span of the sentences), the tagger names the kind asked for
+        # (bot/answering/naming.py), so a failing reader answers as no reader would. A writer's answer was
+        # named before it was written (compose).
         composed = name_the_kind(composed, found.scored)
     return replace(composed, question=found.question, as_of=as_of, timeframe=found.timeframe)
 
@@ -86,7 +88,7 @@ def compose(
             confidence=assessment.confidence,
         )
     chosen = select(assessment.candidates)
-    short = chosen[0].span
+    short = None  # a picking reader's; else `finish` names the kind asked for (bot/answering/naming.py)
     if reader is not None and not isinstance(reader, Writer):
         # The reader only picks: what it proposes is used when it is a span of one of the sentences it
         # was shown, and that sentence then leads so the short answer is quoted and cited right after it.
@@ -110,7 +112,7 @@ def compose(
     )
     # A writer rewrites only what newsbot answers (the abstention above stays the confidence's), and gives
     # the extractive answer back when nothing it wrote passes its checker.
-    return reader.write(result) if isinstance(reader, Writer) else result
+    return reader.write(name_the_kind(result, question)) if isinstance(reader, Writer) else result
 
 
 def evidence(candidates: Sequence[Candidate], limit: int = READER_SENTENCES) -> tuple[Evidence, ...]:

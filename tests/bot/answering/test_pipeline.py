@@ -10,8 +10,9 @@ import pytest
 
 from bot.answering.cite import select
 from bot.answering.confidence import CONFIDENCE_WEIGHTS, DENSE_ON_MINILM_SCALE, assess, dense_on_minilm_scale
-from bot.answering.pipeline import answer, compose
-from bot.answering.retrieve import MAX_QUESTION_CHARS, clean_question
+from bot.answering.naming import name_the_kind
+from bot.answering.pipeline import answer, compose, finish
+from bot.answering.retrieve import MAX_QUESTION_CHARS, Retrieved, clean_question
 from bot.answering.sentences import split_sentences, stem
 from bot.errors import EmptyQuestion, QuestionTooLong
 from bot.models import Answer
@@ -234,7 +235,8 @@ MAYOR = (
 
 
 def test_the_amount_sentence_leads_a_how_much_question() -> None:
-    result = compose("How much will the Harbour Line tram cost?", hits(), threshold=0.0)
+    question = "How much will the Harbour Line tram cost?"
+    result = name_the_kind(compose(question, hits(), threshold=0.0), question)
     assert result.sentences[0].text.endswith("expected to cost 412 million crowns.")
     assert result.short == "412 million crowns" and result.short_n == result.sentences[0].n
     check_invariants(result)
@@ -264,7 +266,7 @@ def test_the_short_answer_is_the_span_asked_for(question: str, short: str) -> No
         "Ilse Marrow, who leads the tram project, said construction begins in January 2025. "
         "Kestrel Rail won the contract to build the Harbour Line tram."
     )
-    result = compose(question, [hit("plan", text, 1, 1.0)], threshold=0.0)
+    result = name_the_kind(compose(question, [hit("plan", text, 1, 1.0)], threshold=0.0), question)
     assert result.short == short
     assert short in result.sentences[0].text and result.short_n == 1
 
@@ -282,7 +284,7 @@ def test_a_readers_span_leads_with_the_sentence_that_quotes_it() -> None:
     from bot.answering.readers.base import ScriptedReader
 
     question = "How much will the Harbour Line tram cost?"
-    without = compose(question, hits(), threshold=0.0)
+    without = name_the_kind(compose(question, hits(), threshold=0.0), question)
     # A (wrong) reader picks the vote, from a sentence the rules do not lead with: the guard keeps it inside
     # the sources, and the sentence that quotes it moves first so the short answer is cited where it stands.
     reader = ScriptedReader({question: "nine votes to four"})
@@ -294,6 +296,22 @@ def test_a_readers_span_leads_with_the_sentence_that_quotes_it() -> None:
     assert without.short == "412 million crowns" and "412 million" in without.sentences[0].text
     assert len({s.text for s in result.sentences}) == len(result.sentences) <= 3
     check_invariants(result)
+
+
+@pytest.mark.parametrize("reply", ["", "900 million euros"])
+def test_a_reader_that_gives_no_span_answers_as_no_reader_would(reply: str) -> None:
+    # Nothing, or words no sentence holds: the answer, its short answer included, is the one without a
+    # reader (the tagger's, not a rule of compose's own).
+    from bot.answering.readers.base import ScriptedReader
+
+    question = "How much will the Harbour Line tram cost?"
+    found = Retrieved(question, question, hits(), None)
+    reader = ScriptedReader({question: reply})
+    with_reader = finish(compose(question, found.hits, 0.0, reader=reader), found, reader, None)
+    without = finish(compose(question, found.hits, 0.0), found, None, None)
+    assert reader.calls
+    assert with_reader == without
+    assert without.short == "412 million crowns" and without.short_n == without.sentences[0].n
 
 
 def test_a_reader_answer_not_in_the_sentences_shown_changes_nothing() -> None:
