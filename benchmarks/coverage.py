@@ -30,7 +30,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,6 +41,7 @@ from bot.answering.confidence import ABSTAIN_BELOW, CONFIDENCE_BIAS, CONFIDENCE_
 
 if TYPE_CHECKING:
     from benchmarks.news import NewsQuestion
+    from benchmarks.shorts import Encode
     from corpus.models import Article
 
 DEFAULT_EVAL = REPO.parent / "shared" / "eval"
@@ -65,6 +66,8 @@ class CoverageOutcome:
     covered: bool
     half: str
     right: bool  # answered, and the closest option is the right one
+    # ... had a name been named among several of the kind asked, as before (benchmarks/shorts.py)
+    right_every_name: bool
     confidence: float  # the shipped confidence
     signals: Signals | None  # None when nothing was found as of the question's date
 
@@ -119,10 +122,13 @@ def evaluate(
     questions: Sequence[NewsQuestion],
     archive: set[str],
     searcher: CachedSearcher,
+    encode: Encode,
     k: int,
 ) -> list[CoverageOutcome]:
-    """Each question as of its own date through the shipped steps, with no threshold; judged."""
+    """Each question as of its own date through the shipped steps, with no threshold; judged, and judged
+    again with the short answer named among several names as before (`encode` chose among them)."""
     from benchmarks.news import judge
+    from benchmarks.shorts import every_name_short
     from bot.answering.confidence import assess
     from bot.answering.naming import name_the_kind
     from bot.answering.pipeline import compose
@@ -135,11 +141,13 @@ def evaluate(
         composed = compose(found.scored, found.hits, 0.0, model=searcher.model)
         composed = name_the_kind(composed, found.scored)
         verdict = judge(composed, question)
+        every_name = replace(composed, short=every_name_short(composed, found.scored, encode))
         outcomes.append(
             CoverageOutcome(
                 covered=question.gold in archive,
                 half=question.half,
                 right=verdict.closest_right,
+                right_every_name=judge(every_name, question).closest_right,
                 confidence=assessment.confidence,
                 signals=assessment.signals,
             )
@@ -151,7 +159,7 @@ def run(eval_dir: Path, k: int, hits_cache: Path | None) -> list[CoverageOutcome
     """Index the archive half (unless every hit is cached) and answer all questions."""
     from benchmarks.answer_eval import index_articles
     from benchmarks.news import RTQA_DIR, load_rtqa
-    from embeddings.encoder import DEFAULT_MODEL
+    from embeddings.encoder import DEFAULT_MODEL, SentenceTransformerEncoder
 
     articles, questions = load_rtqa(eval_dir)
     archive = split_archive(articles)
@@ -160,12 +168,15 @@ def run(eval_dir: Path, k: int, hits_cache: Path | None) -> list[CoverageOutcome
     workdir = tempfile.TemporaryDirectory(prefix="newsbot-coverage-")
     try:
         if cache.loaded:
-            outcomes = evaluate(questions, {a.id for a in archive}, cache, k)
+            encode = SentenceTransformerEncoder().encode_queries
+            outcomes = evaluate(questions, {a.id for a in archive}, cache, encode, k)
         else:
             searcher = index_articles(archive, Path(workdir.name))
             cache.searcher = searcher
             try:
-                outcomes = evaluate(questions, {a.id for a in archive}, cache, k)
+                outcomes = evaluate(
+                    questions, {a.id for a in archive}, cache, searcher.encoder.encode_queries, k
+                )
             finally:
                 searcher.close()
             cache.save()
@@ -238,6 +249,9 @@ def _row(name: str, t: Tally) -> str:
 def report(outcomes: Sequence[CoverageOutcome], record: dict[str, str], cached: bool) -> str:
     shipped_model = held_out(outcomes, shipped_features)
     top_model = held_out(outcomes, top_score_alone)
+    # The same answers, the short answer named among several names as before: right re-judged, refitted.
+    before = [replace(o, right=o.right_every_name) for o in outcomes]
+    before_model = held_out(before, shipped_features)
     covered = sum(o.covered for o in outcomes)
     header = [
         "| setting | covered: right | covered: wrong | covered: abstained | not covered: abstained | "
@@ -246,6 +260,8 @@ def report(outcomes: Sequence[CoverageOutcome], record: dict[str, str], cached: 
     ]
     shipped = tally(outcomes, lambda o: o.confidence >= ABSTAIN_BELOW)
     oracle_covered = tally(outcomes, lambda o: o.covered and o.signals is not None)
+    never = tally(outcomes, lambda o: o.signals is not None)
+    before_all = tally(before, lambda o: o.signals is not None)
     lines = [
         "# Covered or not: abstaining when the archive lacks the article (RealTimeQA 2020)",
         "",
@@ -263,7 +279,8 @@ def report(outcomes: Sequence[CoverageOutcome], record: dict[str, str], cached: 
         "## All 398 questions",
         "",
         *header,
-        _row("never abstain (baseline)", tally(outcomes, lambda o: o.signals is not None)),
+        _row("never abstain (baseline)", never),
+        _row("never abstain, a name named among several (baseline: before)", before_all),
         _row("always abstain (baseline)", tally(outcomes, lambda o: False)),
         _row(
             f"previous confidence, SQuAD-fitted (≥ {PREVIOUS_THRESHOLD}, baseline)",
@@ -281,8 +298,9 @@ def report(outcomes: Sequence[CoverageOutcome], record: dict[str, str], cached: 
         "",
         "Even knowing which questions the archive covers, answering all of those scores "
         f"{oracle_covered.truthfulness:+.3f}: beyond that, the confidence must also "
-        "tell a right answer from a wrong one on a covered question (mostly a wrong short answer picked from "
-        "the right sentence).",
+        "tell a right answer from a wrong one on a covered question. Naming a name only when the "
+        "sentence holds one of the kind asked (else the quoted sentence answers) took never-abstaining from "
+        f"{before_all.covered_right:.1%} to {never.covered_right:.1%} right on the covered questions.",
         "",
         "## Fitted on one half (ISO weeks), read on the other",
         "",
@@ -291,6 +309,12 @@ def report(outcomes: Sequence[CoverageOutcome], record: dict[str, str], cached: 
     for half in (*HALVES, "both"):
         label = "both halves, each read held out" if half == "both" else f"read on {half}"
         lines.append(_row(f"top passage's retrieval score alone (baseline), {label}", top_model[half]))
+        lines.append(
+            _row(
+                f"shipped features, a name named among several (baseline: before), {label}",
+                before_model[half],
+            )
+        )
         lines.append(_row(f"**shipped features**, {label}", shipped_model[half]))
     held = shipped_model
     met = all(

@@ -7,8 +7,9 @@ Two sets, each indexed with the real encoder and asked through the shipped `bot.
 of the right option and not all the words of a wrong one, as benchmarks/news.py judges) and a few hundred
 SQuAD 2.0 answerable questions spread evenly over the half dev set (right = a gold answer, SQuAD-
 normalised, inside). For each question, in the same run: the extractive sentences, the short answer the
-rules give (`Answer.short` without a reader, bot/answering/naming.py), the reader's guarded short answer, the reader's answer
-or else the rules', and whether the sentences the reader was shown hold the answer at all (its ceiling).
+rules give (`Answer.short` without a reader, bot/answering/naming.py), the reader's guarded short answer,
+the reader's answer or else the rules', and whether the sentences the reader was shown hold the answer at
+all (its ceiling).
 Latency: the seconds the reader adds per answer (p50/p95), beside composition alone; the model's load time and
 its raw prefill and generation speed. The reader runs as newsbot runs it, in its worker process
 (bot/answering/readers/gemma.py): its CPU cost per answer is this process's and the worker's together. With

@@ -21,7 +21,7 @@ def outcome(covered: bool, right: bool, top: float, half: str = "even") -> Cover
     signals = Signals(
         sentence_overlap=0.5, passage_overlap=0.5, dense=0.5, negation_mismatch=False, top_score=top
     )
-    return CoverageOutcome(covered, half, right, confidence=top / 10, signals=signals)
+    return CoverageOutcome(covered, half, right, right, confidence=top / 10, signals=signals)
 
 
 def test_tally_counts_right_wrong_and_abstained_per_side_and_truthfulness_over_all() -> None:
@@ -31,7 +31,7 @@ def test_tally_counts_right_wrong_and_abstained_per_side_and_truthfulness_over_a
         outcome(True, True, 1.0),  # refused
         outcome(False, False, 4.0),  # answered wrong
         outcome(False, False, 1.0),  # refused
-        CoverageOutcome(False, "even", False, 0.0, None),  # nothing found: refused
+        CoverageOutcome(False, "even", False, False, 0.0, None),  # nothing found: refused
     ]
     t = tally(outcomes, lambda o: o.signals is not None and o.signals.top_score >= 4.0)
     assert (t.covered_right, t.covered_wrong, t.covered_abstained) == pytest.approx((1 / 3, 1 / 3, 1 / 3))
