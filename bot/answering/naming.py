@@ -9,7 +9,8 @@ by "Stanley Cup"). When the sentence holds nothing of the kind asked, there is n
 sentences and their citations stand either way.
 
 A name is shown only when the sentence settles which one: it holds a single name of the kind asked, or,
-asked who won, the winner ("X beat Y", "Y lost to X"). With several ("US President Trump announced the
+asked who won, the winner ("X beat Y", "Y lost to X"); a town and the larger place after it, comma between
+("Louisville, Kentucky"), count as one. With several ("US President Trump announced the
 peace deal between Israel and the United Arab Emirates", asked which other country) the quoted sentence
 answers and a short answer would guess: on RealTimeQA 2020 a guessed name was the wrong option half the
 time, and the answers with none were right more often (benchmarks/results/coverage.md). A "which X"
@@ -121,8 +122,12 @@ def candidates(asked: Asked, sentence: str, question: str) -> list[Entity]:
     asked_words = _words(question)
     future = is_future(question)
     tagged = entities(sentence)
+    if asked.kind == "money":
+        tagged = _with_amounts(tagged, sentence)
+    elif asked.kind == "place":
+        tagged = _places_joined(tagged, sentence)
     found = []
-    for entity in _with_amounts(tagged, sentence) if asked.kind == "money" else tagged:
+    for entity in tagged:
         if entity.label not in asked.labels | asked.fallback or not _fits(entity, asked):
             continue
         if future and asked.kind in ("date", "time") and WEEKDAY_ONLY.fullmatch(entity.text.lower()):
@@ -145,6 +150,25 @@ def _with_amounts(tagged: list[Entity], sentence: str) -> list[Entity]:
         if not any(e.start < end and start < e.end for e in money)
     ]
     return sorted([*tagged, *missed], key=lambda e: e.start)
+
+
+def _places_joined(tagged: list[Entity], sentence: str) -> list[Entity]:
+    """`tagged` with a place and the larger place after it, comma between, as one ("Louisville, Kentucky",
+    "Bergen, Norway"): news names a town so, and it is one answer to "which city", not two to choose from."""
+    joined: list[Entity] = []
+    for entity in tagged:
+        last = joined[-1] if joined else None
+        if (
+            last is not None
+            and last.label == entity.label == "GPE"
+            and sentence[last.end : entity.start] == ", "
+        ):
+            joined[-1] = replace(
+                last, text=sentence[last.start : entity.end], end=entity.end, following=entity.following
+            )
+            continue
+        joined.append(entity)
+    return joined
 
 
 def _fits(entity: Entity, asked: Asked) -> bool:

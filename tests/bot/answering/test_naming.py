@@ -250,6 +250,21 @@ def test_no_short_answer_when_the_sentence_does_not_settle_which_name(question: 
     assert pick(asked, sentence, question) is None
 
 
+@pytest.mark.parametrize(
+    ("sentence", "short"),
+    [
+        ("The city of Bergen, Norway, agreed to host the ferry summit in May.", "Bergen, Norway"),
+        # Two towns are two answers to choose from, and no short answer guesses between them.
+        ("The ferry summit moves from Bergen to Exampleton next year.", None),
+    ],
+)
+def test_a_town_and_its_country_comma_between_are_one_place(sentence: str, short: str | None) -> None:
+    question = "Which city will host the ferry summit?"
+    asked = asked_for(question)
+    assert asked is not None
+    assert pick(asked, sentence, question) == short
+
+
 def test_one_name_of_the_kind_asked_among_names_of_other_kinds_is_shown() -> None:
     question = "Which country named a ferry captain as harbour minister?"
     asked = asked_for(question)
