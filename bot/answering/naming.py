@@ -9,16 +9,17 @@ by "Stanley Cup"). When the sentence holds nothing of the kind asked, there is n
 sentences and their citations stand either way.
 
 A name is shown only when the sentence settles which one: it holds a single name of the kind asked, or,
-asked who won, the winner ("X beat Y", "Y lost to X"); a town and the larger place after it, comma between
-("Louisville, Kentucky"), count as one. With several ("US President Trump announced the
-peace deal between Israel and the United Arab Emirates", asked which other country) the quoted sentence
-answers and a short answer would guess: on RealTimeQA 2020 a guessed name was the wrong option half the
-time, and the answers with none were right more often (benchmarks/results/coverage.md). A "which X"
-question whose X is no kind the tagger knows ("which show", "what planet") gets no short answer: the tagger
-cannot tell an X from another name. Among several dates, numbers or amounts, the kind settles it: a "when"
-question takes the most specific date ("spring 2027" before "Monday", which news prose mostly uses for the
-day something was said); a "how many" question the number read with its noun ("64 turbines"). Otherwise
-the first.
+asked who won, the winner ("X beat Y", "Y lost to X"). A town and the larger place after it, comma between
+("Louisville, Kentucky"), count as one; asked which country, a nationality gives its country ("the German
+government": Germany; bot/answering/countries.py), and a country named twice counts once. With several
+("US President Trump announced the peace deal between Israel and the United Arab Emirates", asked which
+other country) the quoted sentence answers and a short answer would guess: on RealTimeQA 2020 a guessed
+name was the wrong option half the time, and the answers with none were right more often
+(benchmarks/results/coverage.md). A "which X" question whose X is no kind the tagger knows ("which show",
+"what planet") gets no short answer: the tagger cannot tell an X from another name. Among several dates,
+numbers or amounts, the kind settles it: a "when" question takes the most specific date ("spring 2027"
+before "Monday", which news prose mostly uses for the day something was said); a "how many" question the
+number read with its noun ("64 turbines"). Otherwise the first.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from bot.answering.asked import ANY_NAME, NAMES, UNTYPED, WEEKDAY_ONLY, Asked, asked_for, is_future
+from bot.answering.countries import asks_for_a_country, country_named, country_of_people
 from bot.answering.entities import Entity, entities
 from bot.answering.spans import money_spans
 from bot.models import Answer
@@ -126,6 +128,8 @@ def candidates(asked: Asked, sentence: str, question: str) -> list[Entity]:
         tagged = _with_amounts(tagged, sentence)
     elif asked.kind == "place":
         tagged = _places_joined(tagged, sentence)
+        if asks_for_a_country(asked.noun):
+            tagged = _countries(tagged, asked_words)
     found = []
     for entity in tagged:
         if entity.label not in asked.labels | asked.fallback or not _fits(entity, asked):
@@ -169,6 +173,28 @@ def _places_joined(tagged: list[Entity], sentence: str) -> list[Entity]:
             continue
         joined.append(entity)
     return joined
+
+
+def _countries(tagged: list[Entity], asked_words: set[str]) -> list[Entity]:
+    """For a "which country" question: a nationality becomes its country ("the German government" gives
+    Germany), unless the question holds it ("Russian actors … in which country?" is not asked for Russia),
+    and a country named twice, or by its people and by its name, counts once."""
+    out: list[Entity] = []
+    seen: set[str] = set()
+    for entity in tagged:
+        if entity.label == "NORP":
+            country = country_of_people(entity.text)
+            if country is None or entity.text.lower() in asked_words:
+                out.append(entity)
+                continue
+            entity = replace(entity, text=country, label="GPE", proper=True)
+        if entity.label == "GPE":
+            key = country_named(entity.text) or entity.text
+            if key in seen:
+                continue
+            seen.add(key)
+        out.append(entity)
+    return out
 
 
 def _fits(entity: Entity, asked: Asked) -> bool:
