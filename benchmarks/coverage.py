@@ -11,7 +11,8 @@ answer names); then every way of deciding to abstain is read on the same answers
 - right / wrong / abstained on the covered questions, abstained (and right / wrong) on the others, and
   truthfulness = (right − wrong) / all questions, CRAG's score, where always abstaining scores 0;
 - baselines of the same run: the shipped confidence at ABSTAIN_BELOW, never abstaining, always abstaining,
-  and a threshold on the top passage's retrieval score alone;
+  a threshold on the top passage's retrieval score alone, and the same answers with a name picked among
+  several of the kind asked, as newsbot did before (benchmarks/shorts.py `every_name_short`);
 - the logistic regression of "the answer is right" on `Signals.features()` (what the shipped confidence
   is), answering when it is over 0.5 (which maximises right − wrong, so no threshold is tuned), fitted on
   the questions of the even ISO weeks and read on the odd ones, and the reverse.
