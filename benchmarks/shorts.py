@@ -47,7 +47,7 @@ from benchmarks.answers import build_searcher, load_squad
 from benchmarks.news import RTQA_DIR, load_rtqa
 from benchmarks.retrieval import SQUAD_PATH, eval_dir_option
 from bot.answering.asked import asked_for
-from bot.answering.naming import as_shown, candidates, name_the_kind, winner
+from bot.answering.naming import as_shown, candidates, name_the_kind, pick
 from bot.answering.pipeline import compose
 from bot.answering.retrieve import retrieve
 from bot.answering.spans import answer_type, find_span, lower_case_words, named_kind, spans_of
@@ -97,12 +97,12 @@ def every_name_short(composed: Answer, question: str, encode: Encode) -> str | N
     if composed.abstained or not composed.sentences or asked is None:
         return None
     sentence = composed.sentences[0].text
+    settled = pick(asked, sentence, question)  # the winner, or the one name of its kind: as before
+    if settled is not None:
+        return settled
     found = candidates(asked, sentence, question)
     if not found:
         return None
-    won = winner(asked, found, sentence, question)
-    if won is not None:
-        return as_shown(won, asked, question)
     if asked.noun and len(found) > 1:
         return nearest(asked.noun, [as_shown(e, asked, question) for e in found], encode)
     return as_shown(found[0], asked, question)
