@@ -33,7 +33,6 @@ from pathlib import Path
 
 import click
 import numpy as np
-import numpy.typing as npt
 
 from benchmarks.answer_eval import (
     CachedSearcher,
@@ -52,10 +51,11 @@ from bot.answering.pipeline import compose
 from bot.answering.retrieve import retrieve
 from bot.answering.spans import answer_type, find_span, lower_case_words, named_kind, spans_of
 from bot.models import Answer
+from embeddings.encoder import Vectors
 
 RESULTS = Path(__file__).resolve().parent / "results" / "shorts.md"
 METHODS = ("tagger", "every name", "spans", "sentence")
-Encode = Callable[[list[str]], npt.NDArray[np.float32]]
+Encode = Callable[[list[str]], Vectors]  # an Encoder.encode_queries
 
 
 @dataclass

@@ -16,10 +16,10 @@ government": Germany; bot/answering/countries.py), and a country named twice cou
 other country) the quoted sentence answers and a short answer would guess: on RealTimeQA 2020 a guessed
 name was the wrong option half the time, and the answers with none were right more often
 (benchmarks/results/coverage.md). A "which X" question whose X is no kind the tagger knows ("which show",
-"what planet") gets no short answer: the tagger cannot tell an X from another name. Among several dates,
-numbers or amounts, the kind settles it: a "when" question takes the most specific date ("spring 2027"
-before "Monday", which news prose mostly uses for the day something was said); a "how many" question the
-number read with its noun ("64 turbines"). Otherwise the first.
+"what planet") gets no short answer but a winner: the tagger cannot tell an X from another name. Among
+several dates, numbers or amounts, the kind settles it: a "when" question takes the most specific date
+("spring 2027" before "Monday", which news prose mostly uses for the day something was said); a "how many"
+question the number read with its noun ("64 turbines"). Otherwise the first.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ from bot.answering.spans import money_spans
 from bot.models import Answer
 
 # The kinds a name answers. A sentence holding several names of one of them gets no short answer, and the
-# generic "name" (a "which X" of no kind the tagger knows) none at all (see the module's docstring).
+# generic "name" (a "which X" of no kind the tagger knows) none unless the sentence says who won (see the
+# module's docstring).
 NAME_KINDS = frozenset({"person", "place", "organisation", "name"})
 
 _MONTHS = (
