@@ -279,6 +279,14 @@ class _Bar:
         self._bar.refresh()
 
 
+def article_changes(report: BuildReport) -> str:
+    """What a build or update did to the articles: "added 2, changed 1, removed 0, unchanged 14"."""
+    return (
+        f"added {report.articles_added}, changed {report.articles_changed}, "
+        f"removed {report.articles_removed}, unchanged {report.articles_unchanged}"
+    )
+
+
 def summary(report: BuildReport) -> str:
     """What the build did, skipped files with their reasons included."""
     lines = [
@@ -286,9 +294,7 @@ def summary(report: BuildReport) -> str:
         f"{report.articles_indexed} articles, {report.chunks_total} chunks "
         f"({report.chunks_embedded} embedded at {report.chunks_per_second:.1f} chunks/s, "
         f"{report.elapsed_s:.1f} s).",
-        f"Articles read: {report.articles_read}; added {report.articles_added}, changed "
-        f"{report.articles_changed}, removed {report.articles_removed}, "
-        f"unchanged {report.articles_unchanged}.",
+        f"Articles read: {report.articles_read}; {article_changes(report)}.",
     ]
     if report.full_rebuild_reason:
         lines.append(f"Rebuilt everything: {report.full_rebuild_reason}")

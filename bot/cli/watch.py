@@ -32,6 +32,7 @@ from bot.cli.index import (
     MODEL_OPTION,
     PATHS,
     RETIRE_OPTION,
+    article_changes,
     check_sources,
     index_once,
     load_encoder,
@@ -149,10 +150,7 @@ def _loop(
 
 def describe(report: BuildReport) -> str:
     """One line for one run."""
-    changes = (
-        f"added {report.articles_added}, changed {report.articles_changed}, "
-        f"removed {report.articles_removed}, unchanged {report.articles_unchanged}"
-    )
+    changes = article_changes(report)
     if not (report.articles_added or report.articles_changed or report.articles_removed):
         changes = f"no change ({report.articles_unchanged} unchanged)"
     extra = f"; {len(report.skipped)} file(s) skipped" if report.skipped else ""
