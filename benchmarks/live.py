@@ -89,12 +89,23 @@ def cites(result: dict[str, Any], n: int) -> bool:
     return any(c["url"] == f"https://gazette.example/live/{n}" for c in result.get("citations", []))
 
 
-class Stream:
-    def __init__(self, index_dir: Path, env: dict[str, str]) -> None:
-        command = [*newsbot_command(), "ask", "--json", "--index", str(index_dir)]
+class AskStream:
+    """`newsbot ask --json` (`command`) reading questions from a pipe, as a service feeding it would; each
+    answer awaited up to `timeout` seconds. tests/bot/test_live_serving.py drives one too."""
+
+    def __init__(
+        self, command: list[str], env: dict[str, str], cwd: Path | None = None, timeout: float = 300.0
+    ) -> None:
         self.process = subprocess.Popen(
-            command, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            command,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
+        self.timeout = timeout
         self.lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -107,14 +118,15 @@ class Stream:
         assert self.process.stdin is not None
         self.process.stdin.write(question + "\n")
         self.process.stdin.flush()
-        result: dict[str, Any] = json.loads(self.lines.get(timeout=300))
+        result: dict[str, Any] = json.loads(self.lines.get(timeout=self.timeout))
         return result
 
-    def close(self) -> str:
+    def close(self) -> tuple[int, str]:
+        """Close its input; its exit code and everything it wrote to stderr."""
         assert self.process.stdin is not None and self.process.stderr is not None
         self.process.stdin.close()
-        self.process.wait(timeout=60)
-        return self.process.stderr.read()
+        code = self.process.wait(timeout=60)
+        return code, self.process.stderr.read()
 
 
 def measure_switch(scratch: Path, rounds: int) -> dict[str, Any]:
@@ -131,7 +143,7 @@ def measure_switch(scratch: Path, rounds: int) -> dict[str, Any]:
         check=True,
         capture_output=True,
     )
-    stream = Stream(index_dir, env)
+    stream = AskStream([*newsbot, "ask", "--json", "--index", str(index_dir)], env)
     latencies: list[float] = []  # idle stream: the first question comes after the update ended
     busy_s: list[float] = []  # busy stream: it last looked for a new generation under a second ago
     from_publish: list[float] = []  # from the manifest's replacement (before the update process exits)
@@ -188,7 +200,7 @@ def measure_switch(scratch: Path, rounds: int) -> dict[str, Any]:
             )
             restart.append(time.perf_counter() - began)
     finally:
-        stderr = stream.close()
+        _, stderr = stream.close()
     return {
         "rounds": rounds,
         "switch_s": latencies,

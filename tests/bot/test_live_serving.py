@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import json
 import os
-import queue
-import subprocess
 import sys
-import threading
 import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from benchmarks.live import AskStream
 from bot.answerer import Answerer
 from bot.settings import Settings
 from bot.telegram.app import build_application
@@ -73,41 +71,6 @@ def generations(index_dir: Path) -> set[str]:
     return {p.name for p in index_dir.iterdir() if p.name.startswith(GENERATION_PREFIX)}
 
 
-class AskStream:
-    """`newsbot ask --json` reading questions from a pipe, as a service feeding it would."""
-
-    def __init__(self, index_dir: Path) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "ask", "--json", "--index", str(index_dir)],
-            cwd=REPO,
-            env={**os.environ, "PYTHONPATH": str(REPO)},
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.put(line)
-
-    def ask(self, question: str, timeout: float = 120.0) -> dict[str, Any]:
-        assert self.process.stdin is not None
-        self.process.stdin.write(question + "\n")
-        self.process.stdin.flush()
-        result: dict[str, Any] = json.loads(self.lines.get(timeout=timeout))
-        return result
-
-    def close(self) -> tuple[int, str]:
-        assert self.process.stdin is not None and self.process.stderr is not None
-        self.process.stdin.close()
-        code = self.process.wait(timeout=60)
-        return code, self.process.stderr.read()
-
-
 def cites(result: dict[str, Any], article: Article) -> bool:
     return any(c["url"] == article.url for c in result.get("citations", []))
 
@@ -132,7 +95,12 @@ def test_an_ask_stream_answers_from_each_update_without_a_restart(
     index_dir = tmp_path / "index"
     update_index([sources], index_dir, real_encoder)
     first = read_manifest(index_dir).generation
-    stream = AskStream(index_dir)
+    stream = AskStream(
+        [sys.executable, "-m", "bot.cli", "ask", "--json", "--index", str(index_dir)],
+        {**os.environ, "PYTHONPATH": str(REPO)},
+        cwd=REPO,
+        timeout=120.0,
+    )
     try:
         assert cites(stream.ask("How much will the Exampleton ferry cost?"), OLD)
         before = stream.ask("What was the baby tapir at Sampleford zoo named?")
