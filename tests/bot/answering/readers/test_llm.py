@@ -9,7 +9,6 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from datetime import datetime
 
 import httpx
 import pytest
@@ -30,8 +29,8 @@ from bot.answering.readers.llm import (
 )
 from bot.models import Answer
 from bot.telegram.render_html import render_answer_html
-from corpus.models import Chunk
-from embeddings.models import ArticleMeta, Hit
+from embeddings.models import Hit
+from tests.bot.answering.test_pipeline import hit
 
 # Fictional: Exampleton and its papers do not exist.
 TRAM = (
@@ -50,18 +49,6 @@ FERRY = (
 QUESTION = "How much will the Harbour Line tram cost?"
 KEY = "sk-test-7Qx9-never-shown"
 URL = "http://127.0.0.1:8089"
-
-
-def hit(article: str, text: str, rank: int, score: float, dense: float) -> Hit:
-    meta = ArticleMeta(
-        id=article,
-        source=f"/news/{article}.txt",
-        title=f"Story {article}",
-        publisher="The Exampleton Gazette",
-        published=datetime(2024, 3, rank),
-        url=None,
-    )
-    return Hit(Chunk(f"{article}:0", article, 0, 0, len(text), text), meta, rank, score, dense, None)
 
 
 def hits() -> list[Hit]:
